@@ -1,0 +1,115 @@
+/*
+ * libvmbackdoor layer 2: typed low-level backdoor commands.
+ *
+ * A context binds an io backend and an optional log callback. Fields are
+ * public only so callers can allocate the struct; set them through the
+ * functions below.
+ */
+#ifndef VMBACKDOOR_BACKDOOR_H
+#define VMBACKDOOR_BACKDOOR_H
+
+#include <vmbackdoor/common.h>
+#include <vmbackdoor/io.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Low-level command numbers (ecx low 16 bits). */
+enum vmbd_cmd {
+	VMBD_CMD_GETMHZ = 1,
+	VMBD_CMD_GETVERSION = 10,
+	VMBD_CMD_GETHWVERSION = 17,
+	VMBD_CMD_GETUUID = 19,
+	VMBD_CMD_GETMEMSIZE = 20,
+	VMBD_CMD_GETTIME = 23,
+	VMBD_CMD_STOPCATCHUP = 24,
+	VMBD_CMD_MESSAGE = 30,
+	VMBD_CMD_GETHZ = 45,
+	VMBD_CMD_GETTIMEFULL = 46,
+	VMBD_CMD_GETTIMEFULL_WITH_LAG = 55,
+	VMBD_CMD_GET_VCPU_INFO = 68
+};
+
+struct vmbd_ctx {
+	struct vmbd_io io;
+	vmbd_log_fn log;
+	void *log_arg;
+};
+
+/* Initialise ctx on a backend (ops + its argument). No backdoor call. */
+VMBD_API int vmbd_ctx_init(struct vmbd_ctx *ctx, const struct vmbd_io_ops *ops,
+			   void *io_arg);
+/* Set (or clear with NULL) the log callback. */
+VMBD_API void vmbd_ctx_set_log(struct vmbd_ctx *ctx, vmbd_log_fn fn, void *arg);
+/* Total backdoor calls made through ctx (LB + HB). */
+VMBD_API uint64_t vmbd_ctx_calls(const struct vmbd_ctx *ctx);
+
+/* One raw LB call: sets magic and port (keeps the channel id in dx's high
+ * half), executes, returns the backend's status. Escape hatch for commands
+ * without a typed wrapper. */
+VMBD_API int vmbd_call(struct vmbd_ctx *ctx, struct vmbd_frame *f);
+
+/* Product types returned by GETVERSION in ecx. */
+enum vmbd_product {
+	VMBD_PRODUCT_WORKSTATION = 1,
+	VMBD_PRODUCT_ESX = 2,
+	VMBD_PRODUCT_SERVER = 3,
+	VMBD_PRODUCT_WS_PLAYER = 4,
+	VMBD_PRODUCT_FUSION = 5
+};
+
+/* GETVERSION: succeeds only if ebx echoes the magic and eax != 0xFFFFFFFF. */
+VMBD_API int vmbd_get_version(struct vmbd_ctx *ctx, uint32_t *version,
+			      uint32_t *product);
+/* GETMHZ: TSC in MHz. */
+VMBD_API int vmbd_get_mhz(struct vmbd_ctx *ctx, uint32_t *mhz);
+
+struct vmbd_hz {
+	uint64_t tsc_hz;   /* TSC frequency in Hz */
+	uint32_t apic_hz;  /* APIC bus frequency in Hz */
+};
+/* GETHZ: VMBD_EUNKNOWN when the host answers "unknown" (ebx 0xFFFFFFFF). */
+VMBD_API int vmbd_get_hz(struct vmbd_ctx *ctx, struct vmbd_hz *hz);
+/* GETUUID: the BIOS UUID in string byte order (uuid[0] is the first two hex
+ * digits of the canonical text form). */
+VMBD_API int vmbd_get_uuid(struct vmbd_ctx *ctx, uint8_t uuid[16]);
+/* Format a UUID as 36 characters plus NUL; buf must hold 37 bytes. */
+VMBD_API int vmbd_uuid_format(const uint8_t uuid[16], char *buf, size_t size);
+/* GETMEMSIZE, always in MiB. VMware answers in MiB; QEMU's vmport answers
+ * in bytes and marks that with ebx = 0x1177, which is converted. */
+VMBD_API int vmbd_get_memsize(struct vmbd_ctx *ctx, uint64_t *mib);
+/* GETHWVERSION: virtual hardware version. */
+VMBD_API int vmbd_get_hwversion(struct vmbd_ctx *ctx, uint32_t *hwversion);
+/* GET_VCPU_INFO: raw eax flag bits. */
+VMBD_API int vmbd_get_vcpu_info(struct vmbd_ctx *ctx, uint32_t *flags);
+
+/* Host time as returned by one of the time commands. */
+struct vmbd_host_time {
+	int64_t sec;                /* seconds since the Unix epoch */
+	uint32_t usec;              /* microseconds, < 1000000 */
+	uint32_t max_lag_us;        /* host's max time lag (ecx) */
+	uint32_t interrupt_lag_us;  /* apparent - real (WITH_LAG only) */
+	int has_interrupt_lag;      /* 1 when interrupt_lag_us is valid */
+	int cmd;                    /* VMBD_CMD_GETTIME* that answered */
+};
+
+/* Each time command on its own. GETTIMEFULL* fail with VMBD_EUNSUPPORTED
+ * when eax != magic; GETTIME fails with VMBD_EUNSUPPORTED when eax ==
+ * 0xFFFFFFFF (not year 2106); zero seconds or usec >= 10^6 give
+ * VMBD_EBADTIME. */
+VMBD_API int vmbd_get_time(struct vmbd_ctx *ctx, struct vmbd_host_time *t);
+VMBD_API int vmbd_get_time_full(struct vmbd_ctx *ctx, struct vmbd_host_time *t);
+VMBD_API int vmbd_get_time_full_with_lag(struct vmbd_ctx *ctx,
+					 struct vmbd_host_time *t);
+/* The open-vm-tools chain: WITH_LAG, then FULL, then GETTIME, moving on only
+ * when a command is unsupported. */
+VMBD_API int vmbd_read_host_time(struct vmbd_ctx *ctx, struct vmbd_host_time *t);
+/* STOPCATCHUP: tell the host to stop catching up lost ticks (after a step). */
+VMBD_API int vmbd_stop_catchup(struct vmbd_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
