@@ -1,0 +1,24 @@
+#!/bin/busybox sh
+# /init of the QEMU real-peer test's initramfs (tests/qemu/run.sh packs it).
+# Runs as PID 1 in the guest: mounts what the probe needs, runs it, prints
+# marker lines the host script parses, then powers the VM off. If anything
+# here dies, the kernel panics, panic=-1 reboots and QEMU's -no-reboot ends
+# the run, so a broken guest never hangs the test.
+bb=/bin/busybox
+# Debian's kernel does not mount devtmpfs by itself for an initramfs.
+$bb mount -t devtmpfs devtmpfs /dev
+$bb mount -t proc proc /proc
+$bb mount -t sysfs sysfs /sys
+echo "VMBD-GUEST-UP"
+
+/probe
+echo "VMBD-PROBE-EXIT $?"
+
+if [ -x /vmbd-time ]; then
+	echo "VMBD-TIME-BEGIN"
+	/vmbd-time status --force
+	echo "VMBD-TIME-EXIT $?"
+fi
+
+$bb sync
+$bb poweroff -f
