@@ -66,7 +66,8 @@ extern "C" {
 	X(VMBD_EFULL, -42, "action list or buffer full")                       \
 	X(VMBD_ECLOCK, -60, "clock operation failed")                          \
 	X(VMBD_ESCRIPT, -61, "malformed simulator script")                     \
-	X(VMBD_EIO, -62, "input/output error")
+	X(VMBD_EIO, -62, "input/output error")                                 \
+	X(VMBD_ECLOCKPERM, -63, "not permitted to set the clock (needs CAP_SYS_TIME)")
 
 enum vmbd_error {
 #define VMBD_ERROR_ENUM(name, value, text) name = value,
