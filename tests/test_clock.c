@@ -5,11 +5,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
 
 #include <vmbackdoor/clock.h>
+#include <vmbackdoor/sim.h>
 
 /* A fake clock that records what it was asked. */
 struct fake {
@@ -376,6 +378,83 @@ static void test_real_clock_reads_realtime(void **state)
 	assert_true(ref - ns >= 0 && ref - ns < 1000000000);
 }
 
+#define SEC INT64_C(1000000000)
+
+static void test_sim_clock_drives_guest(void **state)
+{
+	static struct vmbd_sim sim;
+	struct vmbd_clock clk;
+	int64_t ns, g0, h0;
+
+	(void)state;
+	vmbd_sim_init(&sim);
+	assert_int_equal(vmbd_clock_init(&clk, vmbd_clock_sim(), &sim), VMBD_OK);
+	assert_string_equal(clk.ops->name, "sim");
+	assert_false(clk.ops->flags & VMBD_CLOCK_DRY);
+	h0 = vmbd_sim_host_now(&sim);
+	assert_int_equal(vmbd_clock_now(&clk, &ns), VMBD_OK);
+	assert_int_equal(ns, vmbd_sim_guest_now(&sim));
+
+	/* Step: the guest moves, the host does not. */
+	assert_int_equal(vmbd_clock_step(&clk, -3 * SEC), VMBD_OK);
+	assert_int_equal(vmbd_sim_guest_now(&sim), ns - 3 * SEC);
+	assert_int_equal(vmbd_sim_host_now(&sim), h0);
+
+	/* Slew 1 s over 60 s: half after 30 s, all after 60 s, no more. */
+	g0 = vmbd_sim_guest_now(&sim);
+	assert_int_equal(vmbd_clock_slew(&clk, SEC, 60 * SEC, 0), VMBD_OK);
+	vmbd_sim_advance(&sim, 30 * SEC);
+	/* The rate is rounded up to whole ppb: within 1 us of half. */
+	assert_true(llabs(vmbd_sim_guest_now(&sim) - g0 - (30 * SEC + SEC / 2)) <
+		    1000);
+	vmbd_sim_advance(&sim, 30 * SEC);
+	assert_int_equal(vmbd_sim_guest_now(&sim) - g0, 61 * SEC);
+	vmbd_sim_advance(&sim, 60 * SEC);
+	assert_int_equal(vmbd_sim_guest_now(&sim) - g0, 121 * SEC);
+
+	/* Frequency: +1000 ppb gains 1 ms in 1000 s. */
+	g0 = vmbd_sim_guest_now(&sim);
+	assert_int_equal(vmbd_clock_slew(&clk, 0, 0, 1000), VMBD_OK);
+	vmbd_sim_advance(&sim, 1000 * SEC);
+	assert_int_equal(vmbd_sim_guest_now(&sim) - g0, 1000 * SEC + 1000000);
+
+	/* Too large for one period: at most 10 %, like the Linux tick. */
+	vmbd_clock_slew(&clk, 0, 0, 0);
+	g0 = vmbd_sim_guest_now(&sim);
+	assert_int_equal(vmbd_clock_slew(&clk, -100 * SEC, 60 * SEC, 0), VMBD_OK);
+	vmbd_sim_advance(&sim, 60 * SEC);
+	assert_int_equal(vmbd_sim_guest_now(&sim) - g0, 54 * SEC);
+	/* slew(0, 0, 0) cancels what is left. */
+	assert_int_equal(vmbd_clock_slew(&clk, 0, 0, 0), VMBD_OK);
+	g0 = vmbd_sim_guest_now(&sim);
+	vmbd_sim_advance(&sim, 60 * SEC);
+	assert_int_equal(vmbd_sim_guest_now(&sim) - g0, 60 * SEC);
+	assert_int_equal(clk.steps, 1);
+	assert_int_equal(clk.slews, 5);
+}
+
+/* Dry run over the simulator: reads the guest, never changes it. */
+static void test_dry_run_over_sim(void **state)
+{
+	static struct vmbd_sim sim;
+	struct vmbd_clock inner, clk;
+	struct vmbd_clock_dry dry;
+	int64_t g0, ns;
+
+	(void)state;
+	vmbd_sim_init(&sim);
+	vmbd_clock_init(&inner, vmbd_clock_sim(), &sim);
+	vmbd_clock_dry_init(&dry, &inner, NULL, NULL);
+	vmbd_clock_init(&clk, vmbd_clock_dry_run(), &dry);
+	g0 = vmbd_sim_guest_now(&sim);
+	assert_int_equal(vmbd_clock_step(&clk, 5 * SEC), VMBD_OK);
+	assert_int_equal(vmbd_clock_slew(&clk, SEC, 60 * SEC, 200), VMBD_OK);
+	vmbd_sim_advance(&sim, 60 * SEC);
+	assert_int_equal(vmbd_clock_now(&clk, &ns), VMBD_OK);
+	assert_int_equal(ns, g0 + 60 * SEC);
+	assert_int_equal(sim.guest_freq_ppb, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +468,8 @@ int main(void)
 		cmocka_unit_test(test_step_target_property),
 		cmocka_unit_test(test_dry_run_changes_nothing),
 		cmocka_unit_test(test_real_clock_reads_realtime),
+		cmocka_unit_test(test_sim_clock_drives_guest),
+		cmocka_unit_test(test_dry_run_over_sim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,11 @@
  *          offset 0 and freq 0 restore the nominal rate (what open-vm-tools
  *          does when the loop starts or stops)
  *
+ * A slew lasts about one period and replaces any slew still running. The
+ * real Linux clock keeps a changed tick length until told otherwise, so a
+ * caller that stops slewing (loop stopped, program exit) must call
+ * slew(0, 0, freq) to return to the nominal tick.
+ *
  * STOPCATCHUP is *not* part of a clock: a clock knows nothing of the host.
  * After a real step the host must be told to stop catching up the ticks it
  * thinks the guest missed (PROTOCOL.md section 6), otherwise it replays
@@ -137,6 +142,14 @@ VMBD_API void vmbd_clock_dry_init(struct vmbd_clock_dry *dry,
 				  struct vmbd_clock *inner, vmbd_log_fn log,
 				  void *log_arg);
 VMBD_API const struct vmbd_clock_ops *vmbd_clock_dry_run(void); /* arg: dry */
+
+/* --- the simulator's guest clock ---------------------------------------- */
+
+/* arg: struct vmbd_sim *. now/step map to vmbd_sim_guest_now/_step; slew
+ * applies offset evenly over period (rate |offset|/period, at most 10 %
+ * like the Linux tick) through vmbd_sim_guest_slew and sets the frequency
+ * with vmbd_sim_guest_set_freq. Virtual time: nothing real is touched. */
+VMBD_API const struct vmbd_clock_ops *vmbd_clock_sim(void);
 
 #ifdef __cplusplus
 }
