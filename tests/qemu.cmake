@@ -6,6 +6,12 @@
 # cpio or the kernel cannot be had.
 set(VMBD_QEMU_DIR ${CMAKE_CURRENT_SOURCE_DIR}/qemu)
 
+if(VMBD_SANITIZE)
+  # ASan cannot be linked statically, and the probe must be static.
+  vmbd_skip_test(qemu_vmport "the static guest probe cannot be built with VMBD_SANITIZE" qemu)
+  return()
+endif()
+
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
    CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   # The initramfs holds no shared libraries: everything in it is static.
