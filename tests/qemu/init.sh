@@ -9,6 +9,9 @@ bb=/bin/busybox
 $bb mount -t devtmpfs devtmpfs /dev
 $bb mount -t proc proc /proc
 $bb mount -t sysfs sysfs /sys
+# The UART is reset while the firmware's last line may still be in flight:
+# start our output on a fresh line.
+echo
 echo "VMBD-GUEST-UP"
 
 /probe

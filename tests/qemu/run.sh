@@ -201,7 +201,7 @@ if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	verdict fail boot "guest still running after ${timeout_s} s (hang?)"
 elif [ "$qemu_rc" != 0 ]; then
 	verdict fail boot "qemu-system-x86_64 exited with status $qemu_rc"
-elif ! grep -q '^VMBD-GUEST-UP$' "$log"; then
+elif ! grep -q 'VMBD-GUEST-UP$' "$log"; then
 	verdict fail boot "guest init never ran"
 else
 	verdict pass boot "$boot_s s"
