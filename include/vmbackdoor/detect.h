@@ -37,15 +37,26 @@ enum vmbd_call_method {
 struct vmbd_detect_info {
 	int hypervisor_present;  /* CPUID.1:ECX[31] */
 	int hypervisor;          /* enum vmbd_hypervisor */
-	char vendor[13];         /* CPUID 0x40000000 ebx,ecx,edx, NUL-terminated */
-	uint32_t max_leaf;       /* CPUID 0x40000000 eax */
+	char vendor[13];         /* CPUID 0x40000000 ebx,ecx,edx as text: up to
+				  * the first NUL, non-printable bytes as '?';
+				  * "" without the hypervisor bit */
+	uint32_t max_leaf;       /* CPUID 0x40000000 eax (0 without the bit) */
 	int method;              /* enum vmbd_call_method */
 };
 
-/* Fill info from CPUID. Returns 0 (even when not VMware: look at
- * info->hypervisor) or VMBD_ENOTSUP where CPUID is unavailable. */
+/* Fill info from CPUID; never executes a backdoor instruction. Returns 0
+ * (even when not VMware: look at info->hypervisor), VMBD_EINVAL for NULL,
+ * or VMBD_ENOTSUP where CPUID is unavailable (non-x86; info is then filled
+ * as "none" with the platform's method, VMBD_METHOD_ARM64 on aarch64). */
 VMBD_API int vmbd_detect(struct vmbd_detect_info *info);
-/* Decide from raw CPUID register values (testable on any machine). */
+/*
+ * Decide from raw CPUID register values (testable on any machine):
+ * leaf1_ecx = CPUID.1:ECX, max_leaf and vendor_* = CPUID 0x40000000
+ * eax/ebx/ecx/edx, features_ecx = CPUID 0x40000010 ECX (only looked at when
+ * the vendor is VMware and max_leaf >= 0x40000010). Method: ECX bit 1 ->
+ * vmcall, else bit 0 -> vmmcall (Linux vmware.c bits; vmcall preferred
+ * when both are set, as open-vm-tools does), else port I/O.
+ */
 VMBD_API void vmbd_detect_from_cpuid(struct vmbd_detect_info *info,
 				     uint32_t leaf1_ecx, uint32_t max_leaf,
 				     uint32_t vendor_ebx, uint32_t vendor_ecx,
@@ -55,13 +66,26 @@ VMBD_API void vmbd_detect_from_cpuid(struct vmbd_detect_info *info,
 VMBD_API const char *vmbd_hypervisor_name(int hypervisor);
 
 enum {
-	VMBD_OPEN_FORCE = 1u << 0  /* use the backdoor even if not VMware */
+	VMBD_OPEN_FORCE = 1u << 0, /* use the backdoor even if not VMware */
+	/* Do not ask for port access (ioperm) before using port I/O: for
+	 * unprivileged programs on VMware, which lets CPL3 reach the backdoor
+	 * port unless the VM sets monitor_control.restrict_backdoor (then the
+	 * `in` raises SIGSEGV). open-vm-tools never asks. */
+	VMBD_OPEN_NO_ACCESS_REQUEST = 1u << 1
 };
 
-/* Detect, pick the backend, request port access, verify with GETVERSION.
- * Returns VMBD_ENOTVMWARE (no backdoor instruction executed) when not on
- * VMware and not forced, VMBD_EPERM when port access is refused,
- * VMBD_EPROTO when GETVERSION does not echo the magic. info may be NULL. */
+/*
+ * Detect, pick the backend for the detected method, request port access
+ * (port method only), verify with GETVERSION (one backdoor call).
+ * ctx: zeroed or vmbd_ctx_init()ed; its log callback is kept and receives
+ * the reasons below. On success ctx is bound to the real backend.
+ * Returns VMBD_ENOTVMWARE (no backdoor instruction executed) when CPUID
+ * does not say VMware (or there is no CPUID) and VMBD_OPEN_FORCE is not
+ * set, VMBD_ENOBACKEND when the method has no backend in this build,
+ * VMBD_EPERM when port access is refused, VMBD_EPROTO when GETVERSION
+ * fails (eax = 0xFFFFFFFF or ebx without the magic). info may be NULL;
+ * otherwise it receives the detection result in every case.
+ */
 VMBD_API int vmbd_open(struct vmbd_ctx *ctx, unsigned flags,
 		       struct vmbd_detect_info *info);
 
