@@ -23,9 +23,14 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
   add_library(vmbd_trap_engine STATIC
     ${VMBD_INTEROP_DIR}/x86_insn.c ${VMBD_INTEROP_DIR}/trap.c
     ${VMBD_INTEROP_DIR}/trap_cpuid.c ${VMBD_INTEROP_DIR}/trap_io.c
-    ${VMBD_INTEROP_DIR}/trap_mem.c ${VMBD_INTEROP_DIR}/trap_syscall.c)
+    ${VMBD_INTEROP_DIR}/trap_mem.c ${VMBD_INTEROP_DIR}/trap_syscall.c
+    ${VMBD_INTEROP_DIR}/trap_sim.c)
   target_compile_definitions(vmbd_trap_engine PRIVATE _GNU_SOURCE)
   target_link_libraries(vmbd_trap_engine PUBLIC vmbackdoor_static)
+
+  # The harness as a tool: any program against the simulator.
+  add_executable(vmbd-trap ${VMBD_INTEROP_DIR}/vmbd-trap.c)
+  target_link_libraries(vmbd-trap PRIVATE vmbd_trap_engine)
 
   # Self-test: the engine against a stub host and a guest program that
   # does everything open-vm-tools does (cpuid, in, rep outsb/insb, clock
