@@ -32,6 +32,12 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
   add_executable(vmbd-trap ${VMBD_INTEROP_DIR}/vmbd-trap.c)
   target_link_libraries(vmbd-trap PRIVATE vmbd_trap_engine)
 
+  # Point 2: vmware-rpctool against the simulator's guestinfo store.
+  add_test(NAME interop_rpctool
+           COMMAND sh ${VMBD_INTEROP_DIR}/rpctool.sh $<TARGET_FILE:vmbd-trap>)
+  set_tests_properties(interop_rpctool PROPERTIES LABELS interop
+                       SKIP_RETURN_CODE 77 TIMEOUT 60)
+
   # Self-test: the engine against a stub host and a guest program that
   # does everything open-vm-tools does (cpuid, in, rep outsb/insb, clock
   # calls, vsock, threads, fork, exec, dlopen).
@@ -48,6 +54,9 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
   set_tests_properties(interop_trap_selftest PROPERTIES LABELS interop
                        SKIP_RETURN_CODE 77 TIMEOUT 120)
 else()
+  vmbd_skip_test(interop_rpctool
+    "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
+    interop)
   vmbd_skip_test(interop_trap_selftest
     "the trap harness needs x86-64 Linux (ptrace, port I/O decoding); this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)

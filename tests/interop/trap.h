@@ -16,6 +16,8 @@
  *  - clock-changing system calls (settimeofday, clock_settime, adjtimex,
  *    clock_adjtime; glibc's adjtime is adjtimex) are stopped by a seccomp
  *    filter, recorded, answered from a model and never executed;
+ *  - ioperm/iopl succeed without being executed (backdoor instructions
+ *    keep faulting, so they stay emulated);
  *  - socket(AF_VSOCK) fails with EAFNOSUPPORT so programs fall back to the
  *    backdoor.
  * Threads, forks and execs of the child are followed.
@@ -70,6 +72,7 @@ struct trap_stats {
 	uint64_t cpuid_sites;   /* int3 planted */
 	uint64_t clock_calls;   /* clock syscalls intercepted */
 	uint64_t vsock_refused; /* socket(AF_VSOCK) refused */
+	uint64_t ioperm;        /* ioperm/iopl answered "granted", not run */
 	uint64_t io_passed;     /* faulting I/O that was not backdoor: signal kept */
 	uint64_t processes;     /* processes seen (exec'd child, forks) */
 	uint64_t threads;       /* threads seen */

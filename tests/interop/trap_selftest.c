@@ -192,6 +192,7 @@ int main(int argc, char **argv)
 	       "adjtimex ADJ_TICK 10499 recorded (the rejected one not)");
 	expect(s.adjtime_us == ST_ADJTIME_US, "adjtime +0.25 s recorded");
 	expect(st->vsock_refused == 1, "socket(AF_VSOCK) refused once");
+	expect(st->ioperm == 1, "ioperm answered without running it");
 	expect(st->cpuid == 4 + 1 + 1 + 1 + 1,
 	       "8 cpuid emulated: 4 in main, thread, fork, exec, dlopen'd code");
 	expect(st->processes >= 3 && st->threads >= 4,

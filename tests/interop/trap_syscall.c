@@ -4,6 +4,10 @@
  * other call runs at full speed):
  *  - clock setters: recorded, answered from a model, never executed, so
  *    the real clock is never touched;
+ *  - ioperm/iopl: reported granted but never executed, so a program that
+ *    asks for port access (as libvmbackdoor's x86 backend does) still
+ *    faults on every backdoor instruction and real port I/O never happens
+ *    on this machine;
  *  - socket(AF_VSOCK): refused with EAFNOSUPPORT so the program falls back
  *    from vsock to the backdoor;
  *  - mmap/mprotect with PROT_EXEC: new code was mapped, plant cpuid
@@ -48,6 +52,8 @@ static const struct filter_rule filter_rules[] = {
 	{SYS_clock_settime, ARG_ANY, 0, 0},
 	{SYS_adjtimex, ARG_ANY, 0, 0},
 	{SYS_clock_adjtime, ARG_ANY, 0, 0},
+	{SYS_ioperm, ARG_ANY, 0, 0},
+	{SYS_iopl, ARG_ANY, 0, 0},
 	{SYS_socket, ARG_EQ, 0, AF_VSOCK},
 	{SYS_mmap, ARG_SET, 2, PROT_EXEC},
 	{SYS_mprotect, ARG_SET, 2, PROT_EXEC},
@@ -296,6 +302,13 @@ int trap_syscall_stop(struct trap *t, struct trap_thread *th)
 	case SYS_pkey_mprotect:
 		th->rescan_at_exit = 1;
 		return PTRACE_SYSCALL;
+	case SYS_ioperm:
+	case SYS_iopl:
+		t->stats.ioperm++;
+		TRAP_LOG(t, "tid %d %s granted (not executed)\n", (int)th->tid,
+			 nr == SYS_ioperm ? "ioperm" : "iopl");
+		ret = 0;
+		break;
 	case SYS_socket:
 		t->stats.vsock_refused++;
 		TRAP_LOG(t, "tid %d socket(AF_VSOCK) refused\n", (int)th->tid);
