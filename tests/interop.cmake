@@ -38,6 +38,18 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
   set_tests_properties(interop_rpctool PROPERTIES LABELS interop
                        SKIP_RETURN_CODE 77 TIMEOUT 60)
 
+  # Point 2: our vmbd-rpc and vmware-rpctool, same output and status.
+  if(TARGET vmbd-rpc)
+    add_test(NAME interop_rpc_compare
+             COMMAND sh ${VMBD_INTEROP_DIR}/rpc_compare.sh
+                     $<TARGET_FILE:vmbd-trap> $<TARGET_FILE:vmbd-rpc>)
+    set_tests_properties(interop_rpc_compare PROPERTIES LABELS interop
+                         SKIP_RETURN_CODE 77 TIMEOUT 120)
+  else()
+    vmbd_skip_test(interop_rpc_compare
+      "vmbd-rpc not built (VMBD_BUILD_EXAMPLES=OFF)" interop)
+  endif()
+
   # Self-test: the engine against a stub host and a guest program that
   # does everything open-vm-tools does (cpuid, in, rep outsb/insb, clock
   # calls, vsock, threads, fork, exec, dlopen).
@@ -55,6 +67,9 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
                        SKIP_RETURN_CODE 77 TIMEOUT 120)
 else()
   vmbd_skip_test(interop_rpctool
+    "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
+    interop)
+  vmbd_skip_test(interop_rpc_compare
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)
   vmbd_skip_test(interop_trap_selftest

@@ -5,6 +5,7 @@
  * usage: vmbd-trap [options] [--] PROGRAM [ARGS...]
  *   -o, --host-offset SEC    host clock = guest (real) clock + SEC (default 0)
  *   -L, --max-lag-us N       host's reported max time lag (default 1000000)
+ *   -l, --lb-only            the host offers no high-bandwidth transfers
  *   -g, --guestinfo K=V      preset a guestinfo key on the host (repeatable)
  *   -t, --tclo CMD           queue a TCLO command for the guest (repeatable)
  *   -T, --timeout SEC        kill the program after SEC seconds (exit 124)
@@ -44,7 +45,7 @@ static const char *const default_cpuid_files[] = {
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-o SEC] [-L US] [-g K=V]... [-t CMD]... [-T SEC] "
+		"usage: %s [-o SEC] [-L US] [-l] [-g K=V]... [-t CMD]... [-T SEC] "
 		"[-C SUBSTR]... [-r FILE] [-v] [--] PROGRAM [ARGS...]\n",
 		prog);
 }
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"host-offset", required_argument, NULL, 'o'},
 		{"max-lag-us", required_argument, NULL, 'L'},
+		{"lb-only", no_argument, NULL, 'l'},
 		{"guestinfo", required_argument, NULL, 'g'},
 		{"tclo", required_argument, NULL, 't'},
 		{"timeout", required_argument, NULL, 'T'},
@@ -118,13 +120,16 @@ int main(int argc, char **argv)
 
 	vmbd_sim_init(&sim);
 	memset(&opts, 0, sizeof(opts));
-	while ((c = getopt_long(argc, argv, "+o:L:g:t:T:C:r:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:L:lg:t:T:C:r:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			offset_s = strtod(optarg, NULL);
 			break;
 		case 'L':
 			sim.max_lag_us = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'l':
+			sim.rpc.hb = 0;
 			break;
 		case 'g': {
 			char *eq = strchr(optarg, '=');
