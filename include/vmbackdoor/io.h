@@ -98,8 +98,9 @@ VMBD_API const struct vmbd_io_ops *vmbd_io_vmmcall(void);
 VMBD_API const struct vmbd_io_ops *vmbd_io_arm64(void);
 
 /* Request the narrowest port access needed by the x86 port backend (Linux:
- * ioperm(0x5658, 2, 1), i.e. ports 0x5658-0x5659 only; never iopl, which
- * opens every port). Executes no backdoor instruction. Returns 0,
+ * ioperm(0x5658, 4, 1), i.e. ports 0x5658-0x565B: the CPU checks the I/O
+ * bitmap for every byte of the 4-byte `inl`, and QEMU TCG enforces it;
+ * never iopl, which opens every port). Executes no backdoor instruction. Returns 0,
  * VMBD_EPERM when refused (no CAP_SYS_RAWIO) or VMBD_ENOTSUP on platforms
  * without port I/O or without a narrow way to ask. The grant is
  * process-wide and kept (it is the kernel's state, not the library's). */
