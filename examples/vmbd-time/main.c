@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 	const struct vmbd_time_cmd *cmd;
 	int c;
 
+
 	opterr = 0;
 	/* '+': stop at the command name; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
@@ -82,6 +83,8 @@ int main(int argc, char **argv)
 			VMBD_TIME_PROG " --help')\n", argv[optind]);
 		return VMBD_TIME_EXIT_USAGE;
 	}
-	vmbd_time_getopt_reset();
-	return cmd->run(argc - optind, argv + optind);
+	argc -= optind;
+	argv += optind;
+	vmbd_time_getopt_reset();  /* after using optind: it clears it */
+	return cmd->run(argc, argv);
 }
