@@ -6,6 +6,7 @@
 #include <vmbackdoor/vmbackdoor.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int failures;
@@ -42,6 +43,30 @@ static void check_errors(void)
 	      "vmbd_errname(VMBD_EPROTO) is \"VMBD_EPROTO\"");
 }
 
+/* The in-process simulator is part of the installed API: a GETVERSION
+ * through a context on it must give the simulated host's answer with
+ * exactly one backdoor call. */
+static void check_sim_getversion(void)
+{
+	struct vmbd_sim *sim = calloc(1, vmbd_sim_size());
+	struct vmbd_ctx ctx;
+	uint32_t version = 0, product = 0;
+
+	check(sim != NULL, "allocate the simulator");
+	if (!sim)
+		return;
+	vmbd_sim_init(sim);
+	sim->version = 7;
+	sim->product = VMBD_PRODUCT_WORKSTATION;
+	check(vmbd_ctx_init(&ctx, vmbd_sim_io_ops(), sim) == 0, "vmbd_ctx_init");
+	check(vmbd_get_version(&ctx, &version, &product) == 0,
+	      "vmbd_get_version on the simulator succeeds");
+	check(version == 7 && product == VMBD_PRODUCT_WORKSTATION,
+	      "GETVERSION returns the simulator's version and product");
+	check(vmbd_ctx_calls(&ctx) == 1, "GETVERSION is exactly one backdoor call");
+	free(sim);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -50,6 +75,7 @@ int main(int argc, char **argv)
 	}
 	check_version(argv[1]);
 	check_errors();
+	check_sim_getversion();
 	if (failures)
 		return 1;
 	printf("consumer: ok, libvmbackdoor %s\n", vmbd_version());
