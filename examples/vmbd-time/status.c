@@ -89,6 +89,7 @@ static int64_t offset_ns(int64_t host_ns, int64_t guest_ns)
 
 static int fail(const char *what, int rc)
 {
+	fflush(stdout);  /* keep the order of what was already printed */
 	fprintf(stderr, VMBD_TIME_PROG " " CMD ": %s: %s (%s)\n", what,
 		vmbd_strerror(rc), vmbd_errname(rc));
 	return VMBD_TIME_EXIT_ERROR;
@@ -102,9 +103,16 @@ static int status_print(struct vmbd_time_host *host)
 	int64_t host_ns, guest_ns;
 	int rc;
 
+	/* Printed as it is learnt, so a host that lacks a command (QEMU's
+	 * vmport has no time commands) still shows what it does answer. */
+	print_backend(host);
 	rc = vmbd_get_version(&host->ctx, &version, &product);
 	if (rc < 0)
 		return fail("GETVERSION", rc);
+	printf("version:        %" PRIu32 ", product %s (%" PRIu32 ")\n",
+	       version, LOOKUP(product_names, (int)product), product);
+	fflush(stdout);
+
 	rc = vmbd_read_host_time(&host->ctx, &t);
 	if (rc < 0)
 		return fail("reading the host time", rc);
@@ -112,15 +120,12 @@ static int status_print(struct vmbd_time_host *host)
 	if (t.sec > INT64_MAX / 1000000000 - 1)
 		return fail("host time out of range", VMBD_EBADTIME);
 	host_ns = t.sec * 1000000000 + (int64_t)t.usec * 1000;
+	vmbd_time_format_utc(host_ns, stamp, sizeof(stamp));
+	printf("host time:      %s (%s)\n", stamp, LOOKUP(time_cmd_names, t.cmd));
+
 	rc = vmbd_clock_now(&host->guest, &guest_ns);
 	if (rc < 0)
 		return fail("reading the guest clock", rc);
-
-	print_backend(host);
-	printf("version:        %" PRIu32 ", product %s (%" PRIu32 ")\n",
-	       version, LOOKUP(product_names, (int)product), product);
-	vmbd_time_format_utc(host_ns, stamp, sizeof(stamp));
-	printf("host time:      %s (%s)\n", stamp, LOOKUP(time_cmd_names, t.cmd));
 	vmbd_time_format_utc(guest_ns, stamp, sizeof(stamp));
 	printf("guest time:     %s\n", stamp);
 	vmbd_time_format_offset(offset_ns(host_ns, guest_ns), off, sizeof(off));
