@@ -6,11 +6,13 @@
 # not protect static users from clashes). Generic: the expected list comes from
 # the headers, so new functions need no edit here.
 #
-# usage: check_symbols.sh LIB.so LIB.a INCLUDE_DIR VERSION_NODE [PENDING]
-# PENDING (transitional, see the file): declared functions whose
-# implementation has not landed yet; listed ones may be missing.
+# usage: check_symbols.sh LIB.so LIB.a INCLUDE_DIR VERSION_NODE
+#
+# A public function is declared unconditionally (no #if around it) and
+# defined in every build, returning VMBD_ENOTSUP or NULL where it cannot
+# work: the export list is the same on every platform.
 set -eu
-so=$1 archive=$2 incdir=$3 node=$4 pending=${5:-/dev/null}
+so=$1 archive=$2 incdir=$3 node=$4
 
 for tool in nm objdump awk; do
 	command -v "$tool" >/dev/null 2>&1 ||
@@ -84,8 +86,6 @@ nm -D --defined-only "$so" |
 	awk '!($2 == "A" && $3 ~ /^VMBD_/) { sub(/@.*/, "", $3); print $3 }' |
 	sort -u >"$tmp/exported"
 
-sed -e 's/#.*//' -e 's/[ \t]//g' -e '/^$/d' "$pending" | sort -u >"$tmp/pending"
-
 comm -13 "$tmp/declared" "$tmp/exported" >"$tmp/extra"
 while read -r sym; do
 	case $sym in
@@ -102,15 +102,10 @@ comm -23 "$tmp/declared" "$tmp/exported" >"$tmp/missing"
 while read -r sym; do
 	if grep -qx "$sym" "$tmp/archive"; then
 		fail "$sym is defined but not exported: does its .c include the header declaring it VMBD_API?"
-	elif grep -qx "$sym" "$tmp/pending"; then
-		echo "pending: $sym is declared but not implemented yet ($(basename "$pending"))"
 	else
 		fail "$sym is declared VMBD_API but not defined in the library"
 	fi
 done <"$tmp/missing"
-comm -12 "$tmp/pending" "$tmp/exported" | while read -r sym; do
-	echo "note: $sym is implemented now; drop it from $(basename "$pending")"
-done
 
 # ---- every export carries the ABI's version node ----
 objdump -T "$so" | awk -v node="$node" '
