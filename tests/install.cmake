@@ -15,6 +15,16 @@ add_test(NAME install_prefix
 set_tests_properties(install_prefix PROPERTIES LABELS install
   FIXTURES_SETUP vmbd_installed SKIP_RETURN_CODE 77)
 
+# The systemd unit and man pages of vmbd-time, installed into the same
+# prefix (SKIPPED without systemd-analyze or man).
+if(TARGET vmbd-time)
+  add_test(NAME install_systemd_unit
+    COMMAND sh ${VMBD_INSTALL_SCRIPTS}/systemd_unit.sh ${VMBD_INSTALL_PREFIX}
+            ${VMBD_SYSTEMD_UNITDIR} ${CMAKE_INSTALL_MANDIR} ${CMAKE_INSTALL_BINDIR})
+  set_tests_properties(install_systemd_unit PROPERTIES LABELS install
+    FIXTURES_REQUIRED vmbd_installed SKIP_RETURN_CODE 77)
+endif()
+
 if(VMBD_SANITIZE)
   # An instrumented libvmbackdoor.so cannot be loaded by an uninstrumented
   # consumer (the sanitizer runtime must come first); nothing to learn here.
