@@ -8,6 +8,8 @@
 /* The subcommands. Adding one is one row here (and its own file). */
 static const struct vmbd_time_cmd *const commands[] = {
 	&vmbd_time_cmd_status,
+	&vmbd_time_cmd_sync,
+	&vmbd_time_cmd_daemon,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -51,7 +51,7 @@ static const char *lookup(const struct name_row *rows, size_t n, int value)
 static void status_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: " VMBD_TIME_PROG " " CMD " [--sim | --force]\n"
+		"usage: " VMBD_TIME_PROG " " CMD " [--sim | --force] [--json]\n"
 		"\n"
 		"Print the backdoor version and product, the host's time, the guest's\n"
 		"time, their offset and the host's max time lag. Changes nothing.\n"
@@ -59,6 +59,7 @@ static void status_usage(FILE *out)
 		"  --sim     use the embedded simulated VMware host (any machine)\n"
 		"  --force   use the real backdoor even if CPUID does not say VMware\n"
 		"            (QEMU with vmport=on); needs port access (root)\n"
+		"  --json    print one JSON object (see vmbd-time(1))\n"
 		"  --help    this text\n"
 		"\n"
 		"Without --sim or --force on a machine that is not VMware it prints\n"
@@ -141,16 +142,57 @@ static int status_print(struct vmbd_time_host *host)
 	return VMBD_TIME_EXIT_OK;
 }
 
+/* --json: the same facts as one JSON object (vmbd-time(1), JSON OUTPUT);
+ * offset_us is guest minus host like every vmbd-time JSON event. */
+static int status_json(struct vmbd_time_host *host)
+{
+	char host_stamp[VMBD_TIME_STAMP_LEN], guest_stamp[VMBD_TIME_STAMP_LEN];
+	struct vmbd_host_time t;
+	uint32_t version, product;
+	int64_t host_ns, guest_ns;
+	int rc;
+
+	rc = vmbd_get_version(&host->ctx, &version, &product);
+	if (rc < 0)
+		return fail("GETVERSION", rc);
+	rc = vmbd_read_host_time(&host->ctx, &t);
+	if (rc < 0)
+		return fail("reading the host time", rc);
+	if (t.sec > INT64_MAX / 1000000000 - 1)
+		return fail("host time out of range", VMBD_EBADTIME);
+	host_ns = t.sec * 1000000000 + (int64_t)t.usec * 1000;
+	rc = vmbd_clock_now(&host->guest, &guest_ns);
+	if (rc < 0)
+		return fail("reading the guest clock", rc);
+	vmbd_time_format_utc(host_ns, host_stamp, sizeof(host_stamp));
+	vmbd_time_format_utc(guest_ns, guest_stamp, sizeof(guest_stamp));
+	printf("{\"t\":0,\"event\":\"status\",\"backend\":\"%s\","
+	       "\"hypervisor\":\"%s\",\"version\":%" PRIu32 ","
+	       "\"product\":\"%s\",\"host_time\":\"%s\",\"time_command\":\"%s\","
+	       "\"guest_time\":\"%s\",\"offset_us\":%" PRId64 ","
+	       "\"max_lag_us\":%" PRIu32 ",\"backdoor_calls\":%" PRIu64 "}\n",
+	       host->backend == VMBD_TIME_SIM ? "sim"
+	       : host->backend == VMBD_TIME_FORCED ? "forced" : "real",
+	       host->backend == VMBD_TIME_SIM ? "vmware"
+					       : vmbd_hypervisor_name(host->info.hypervisor),
+	       version, LOOKUP(product_names, (int)product), host_stamp,
+	       LOOKUP(time_cmd_names, t.cmd), guest_stamp,
+	       -offset_ns(host_ns, guest_ns) / 1000, t.max_lag_us,
+	       vmbd_ctx_calls(&host->ctx));
+	return VMBD_TIME_EXIT_OK;
+}
+
 static int status_run(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"sim", no_argument, NULL, 's'},
 		{"force", no_argument, NULL, 'f'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct vmbd_time_host host;
-	int sim = 0, force = 0, c, rc;
+	int sim = 0, force = 0, json = 0, c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
@@ -159,6 +201,9 @@ static int status_run(int argc, char **argv)
 			break;
 		case 'f':
 			force = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'h':
 			status_usage(stdout);
@@ -176,7 +221,7 @@ static int status_run(int argc, char **argv)
 				 force ? VMBD_TIME_FORCED : VMBD_TIME_REAL);
 	if (rc != VMBD_TIME_EXIT_OK)
 		return rc;
-	rc = status_print(&host);
+	rc = json ? status_json(&host) : status_print(&host);
 	vmbd_time_host_close(&host);
 	return rc;
 }

@@ -6,6 +6,9 @@
  *             or the embedded simulator
  *   status.c  `vmbd-time status`
  *   util.c    option-parsing and formatting helpers
+ *   sync_cmd.c, daemon.c  `vmbd-time sync` and `vmbd-time daemon`, with
+ *             vt.h: env.c (backend + script + virtual time), sync.c (one
+ *             correction), out.c (timeline/JSON), opts.c, refclock.c
  * A subcommand is one `struct vmbd_time_cmd` (its own file) plus one row in
  * main.c's table.
  */
@@ -36,6 +39,8 @@ struct vmbd_time_cmd {
 };
 
 extern const struct vmbd_time_cmd vmbd_time_cmd_status;
+extern const struct vmbd_time_cmd vmbd_time_cmd_sync;
+extern const struct vmbd_time_cmd vmbd_time_cmd_daemon;
 
 /* --- host.c ------------------------------------------------------------ */
 

@@ -1,0 +1,429 @@
+/*
+ * vmbd-time daemon: the TCLO loop. Poll the host's command channel about
+ * once a second (at once again after a command), feed each command to the
+ * policy engine, send its reply, carry out its actions; run the periodic
+ * loop when the policy says a sync is due. All side effects are here; the
+ * policy engine is pure.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+/* What we report with tools.set.version: "guest managed" tools, the value
+ * distribution-built open-vm-tools sends, so the host never offers an
+ * upgrade of VMware Tools over us. */
+#define VT_TOOLS_VERSION "2147483647"
+#define POLL_IDLE_NS VT_NS_PER_SEC
+#define CMD_MAX 65536
+
+struct daemon {
+	struct vt_env env;
+	struct vmbd_tclo tclo;
+	struct vmbd_rpci rpci;
+	struct vmbd_policy policy;
+	struct vt_loop loop;
+	char cmd[CMD_MAX];
+	char reply[VMBD_POLICY_REPLY_MAX];
+	size_t reply_len;
+	struct vt_refclock refclock;
+	int refclock_on;
+	int64_t next_refclock;
+	int channels_up;
+	int64_t next_reopen;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void emit_simple(struct daemon *d, const char *event, const char *msg)
+{
+	struct vt_event ev = {.event = event, .message = msg};
+
+	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+}
+
+/* RPCI request; the reply text is dropped (we only report facts). The
+ * RPCI layer reopens a lost channel by itself. */
+static int rpci_call(struct daemon *d, const char *req)
+{
+	char reply[256];
+	size_t len = 0;
+
+	return vmbd_rpci_command(&d->rpci, req, reply, sizeof(reply), &len);
+}
+
+static void report_version(struct daemon *d)
+{
+	int rc = rpci_call(d, "tools.set.version " VT_TOOLS_VERSION);
+
+	if (rc != VMBD_OK) {
+		struct vt_event ev = {.event = "log", .message =
+				      "tools.set.version failed",
+				      .reason = vmbd_strerror(rc)};
+
+		vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+	}
+}
+
+static void close_channels(struct daemon *d)
+{
+	if (d->channels_up) {
+		vmbd_tclo_close(&d->tclo);
+		vmbd_rpci_close(&d->rpci);
+	}
+	d->channels_up = 0;
+}
+
+static int open_channels(struct daemon *d)
+{
+	int rc;
+
+	rc = vmbd_tclo_open(&d->tclo, d->env.ctx, 0);
+	if (rc == VMBD_OK) {
+		rc = vmbd_rpci_open(&d->rpci, d->env.ctx, 0);
+		if (rc != VMBD_OK)
+			vmbd_tclo_close(&d->tclo);
+	}
+	if (rc != VMBD_OK) {
+		struct vt_event ev = {.event = "channel", .message =
+				      "cannot open the TCLO/RPCI channels",
+				      .reason = vmbd_strerror(rc)};
+
+		vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+		return rc;
+	}
+	d->channels_up = 1;
+	d->reply_len = 0; /* a fresh channel starts with an empty poll */
+	emit_simple(d, "channel", "TCLO and RPCI channels open");
+	report_version(d);
+	return VMBD_OK;
+}
+
+static const char *veto_reason(int reason)
+{
+	switch (reason) {
+	case VMBD_VETO_DISABLE_ALL: return "disable-all";
+	case VMBD_VETO_DISABLE_PERIODIC: return "disable-periodic";
+	case VMBD_VETO_NEVER_BACKWARD: return "never-backward";
+	default: return "vetoed";
+	}
+}
+
+static const char *cause_name(int cause)
+{
+	switch (cause) {
+	case VMBD_SYNC_HOST_REQUEST: return "host-request";
+	case VMBD_SYNC_STARTUP: return "startup";
+	case VMBD_SYNC_LOOP_ENABLE: return "loop-enable";
+	default: return "host";
+	}
+}
+
+static void emit_skipped(struct daemon *d, const struct vmbd_policy_action *a,
+			 const char *reason)
+{
+	struct vt_event ev = {.event = "sync-skipped", .reason = reason};
+
+	if (a->what == VMBD_ACT_SYNC_ONCE) {
+		ev.cause = cause_name(a->cause);
+		ev.has_backward = 1;
+		ev.backward = a->backward;
+	} else {
+		ev.cause = "loop";
+	}
+	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+}
+
+static void loop_started(struct daemon *d, uint32_t period_s)
+{
+	struct vt_event ev = {.event = "loop-start"};
+	struct vmbd_policy_settings s;
+
+	vt_slew_nominal(&d->env, &d->loop);
+	vmbd_policy_get_settings(&d->policy, &s);
+	d->loop.period_s = period_s;
+	ev.has_period = 1;
+	ev.period_s = period_s;
+	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+}
+
+/* Carry out one action of a policy result. */
+static void perform(struct daemon *d, struct vmbd_policy_result *res,
+		    const struct vmbd_policy_action *a)
+{
+	char req[64];
+
+	switch (a->type) {
+	case VMBD_ACT_SYNC_ONCE:
+		if (d->refclock_on) {
+			/* chronyd owns the clock; host time reaches it as
+			 * refclock samples. */
+			emit_skipped(d, &(struct vmbd_policy_action){
+				.what = VMBD_ACT_SYNC_ONCE, .cause = a->cause,
+				.backward = a->backward}, "refclock-mode");
+			break;
+		}
+		if (vt_sync_once(&d->env, a->backward, cause_name(a->cause)) !=
+		    VMBD_OK)
+			vmbd_policy_sync_failed(res);
+		break;
+	case VMBD_ACT_LOOP_START:
+	case VMBD_ACT_LOOP_PERIOD:
+		loop_started(d, a->period_s);
+		break;
+	case VMBD_ACT_LOOP_STOP:
+		vt_slew_nominal(&d->env, &d->loop);
+		emit_simple(d, "loop-stop", NULL);
+		break;
+	case VMBD_ACT_SET_SLEW:
+		d->loop.slew_on = a->slew_on;
+		d->loop.percent = a->percent;
+		break;
+	case VMBD_ACT_SKIPPED_VETO:
+		emit_skipped(d, a, veto_reason(a->reason));
+		break;
+	case VMBD_ACT_SKIPPED_DISALLOWED:
+		emit_skipped(d, a, "host-disallowed");
+		break;
+	case VMBD_ACT_STATE_CHANGE:
+		/* We run no power scripts and halt or reboot nothing: report
+		 * success only for the states that need no action, so the
+		 * host falls back to a hard power operation otherwise. */
+		snprintf(req, sizeof(req), "tools.os.statechange.status %d %d",
+			 a->os_state == VMBD_OS_HALT ||
+					 a->os_state == VMBD_OS_REBOOT
+				 ? 0
+				 : 1,
+			 a->os_state);
+		rpci_call(d, req);
+		break;
+	case VMBD_ACT_CAPABILITIES:
+		report_version(d);
+		break;
+	case VMBD_ACT_RESYNC_UNSUPPORTED:
+		emit_simple(d, "log", "host asks to hand steps to a native time "
+			    "service; vmbd-time steps the clock itself");
+		break;
+	default:
+		break;
+	}
+}
+
+static void handle_command(struct daemon *d, size_t len)
+{
+	struct vmbd_policy_result res;
+	struct vt_event ev = {.event = "tclo", .command = d->cmd,
+			      .command_len = len};
+	size_t i;
+
+	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+	vmbd_policy_feed(&d->policy, d->cmd, len, vt_mono(&d->env), &res);
+	for (i = 0; i < res.n_actions; i++)
+		perform(d, &res, &res.actions[i]);
+	memcpy(d->reply, res.reply, res.reply_len);
+	d->reply_len = res.reply_len;
+	ev.event = "reply";
+	ev.reply = d->reply;
+	ev.reply_len = d->reply_len;
+	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+}
+
+/* One TCLO poll: send the previous reply, take the next command. */
+static int tclo_poll(struct daemon *d, size_t *len)
+{
+	size_t reply_len = d->reply_len;
+
+	/* The reply goes out with this poll whatever happens next. */
+	d->reply_len = 0;
+	return vmbd_tclo_poll(&d->tclo, d->reply, reply_len, d->cmd,
+			      sizeof(d->cmd), len);
+}
+
+static void refclock_sample(struct daemon *d)
+{
+	struct vmbd_ts_sample s;
+	struct vt_event ev = {.event = "refclock"};
+	int rc = vt_sample(&d->env, &s);
+
+	if (rc == VMBD_OK)
+		rc = vt_refclock_send(&d->refclock, s.guest_ns,
+				      s.host_ns - s.guest_ns);
+	if (rc != VMBD_OK) {
+		ev.reason = vmbd_strerror(rc);
+	} else {
+		ev.has_offset = 1;
+		ev.offset_us = (s.guest_ns - s.host_ns) / 1000;
+	}
+	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+}
+
+static int run(struct daemon *d)
+{
+	int ended = 0;
+
+	while (!stop_flag && !ended) {
+		int64_t now = vt_mono(&d->env), wake;
+		struct vmbd_policy_tick tick;
+		size_t len = 0;
+		int rc;
+
+		if (!d->channels_up && now >= d->next_reopen &&
+		    open_channels(d) != VMBD_OK)
+			d->next_reopen = now + POLL_IDLE_NS;
+		if (d->channels_up) {
+			rc = tclo_poll(d, &len);
+			if (rc == VMBD_ENOMSG) {
+				len = 0;
+			} else if (rc == VMBD_ENOSPC) {
+				/* Refused as too big; the channel stays usable.
+				 * Wait as when idle, so a flood cannot spin us. */
+				emit_simple(d, "log", "host command too large; refused");
+				len = 0;
+			} else if (rc != VMBD_OK) {
+				struct vt_event ev = {.event = "channel",
+						      .message = "channel lost; reopening",
+						      .reason = vmbd_strerror(rc)};
+
+				vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+				close_channels(d);
+				d->next_reopen = now; /* at once, then each second */
+				continue;
+			}
+			if (len > 0) {
+				handle_command(d, len);
+				continue; /* poll again at once after a command */
+			}
+		}
+		vmbd_policy_tick(&d->policy, vt_mono(&d->env), &tick);
+		if (tick.due) {
+			d->loop.period_s = tick.period_s;
+			d->loop.slew_on = tick.slew_on;
+			d->loop.percent = tick.percent;
+			if (!d->refclock_on)
+				vt_sync_loop(&d->env, &d->loop);
+		}
+		now = vt_mono(&d->env);
+		if (d->refclock_on && now >= d->next_refclock) {
+			refclock_sample(d);
+			d->next_refclock = now + POLL_IDLE_NS;
+		}
+		wake = now + POLL_IDLE_NS;
+		if (tick.next_due_ns < wake)
+			wake = tick.next_due_ns;
+		ended = vt_wait(&d->env, wake);
+	}
+	return 0;
+}
+
+static void daemon_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: " VMBD_TIME_PROG " daemon [--sim [--script FILE] | --force] [--json]\n"
+		"         [--dry-run] [--disable-all] [--disable-periodic]\n"
+		"         [--never-backward] [--refclock-sock PATH]\n"
+		"\n"
+		"Follow the host's time-sync settings (TCLO) until SIGTERM/SIGINT:\n"
+		"answer the host, sync when it asks, run the periodic loop.\n"
+		"\n"
+		"  --sim               the embedded simulated host, in virtual time;\n"
+		"                      without --script it plays the built-in demo\n"
+		"  --script FILE       host script for --sim (see vmbd-time(1))\n"
+		"  --force             real backdoor even if CPUID does not say VMware\n"
+		"  --json              one JSON object per event\n"
+		"  --dry-run           decide, but only report what would change\n"
+		"  --disable-all       never change the clock (the host still gets OK)\n"
+		"  --disable-periodic  one-shot syncs only\n"
+		"  --never-backward    never step the clock backward\n"
+		"  --refclock-sock P   hand host time to chronyd (SOCK refclock at P)\n"
+		"                      instead of setting the clock\n"
+		"\n"
+		"VMBD_TIME_DISABLE_ALL=1, VMBD_TIME_DISABLE_PERIODIC=1 and\n"
+		"VMBD_TIME_NEVER_BACKWARD=1 in the environment do the same as the flags.\n");
+}
+
+static int daemon_run(int argc, char **argv)
+{
+	struct vt_opts opts_storage, *opts = &opts_storage;
+	struct vt_out out = {stdout, 0};
+	struct daemon *d;
+	struct sigaction sa;
+	char msg[160];
+	int rc;
+
+	rc = vt_parse_opts("daemon", VT_OPT_DAEMON, argc, argv, opts, daemon_usage);
+	if (rc >= 0)
+		return rc;
+	out.json = opts->json;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		fprintf(stderr, "vmbd-time: out of memory\n");
+		return VMBD_TIME_EXIT_ERROR;
+	}
+	rc = vt_env_open(&d->env, opts, &out, &stop_flag, 1);
+	if (rc != VMBD_TIME_EXIT_OK) {
+		free(d);
+		return rc;
+	}
+	if (opts->refclock_path &&
+	    (rc = vt_refclock_open(&d->refclock, opts->refclock_path)) != 0) {
+		fprintf(stderr, "vmbd-time: %s: %s\n", opts->refclock_path,
+			vmbd_strerror(rc));
+		vt_env_close(&d->env);
+		free(d);
+		return VMBD_TIME_EXIT_ERROR;
+	}
+	d->refclock_on = opts->refclock_path != NULL;
+	vmbd_ts_estimator_init(&d->loop.est);
+	vmbd_policy_init(&d->policy, &opts->veto);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a signal ends a sleep */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	snprintf(msg, sizeof(msg), "vmbd-time %s on %s, clock %s%s%s%s%s",
+		 vmbd_version(), opts->sim ? "the simulator" : "VMware",
+		 d->env.act.ops->name,
+		 opts->veto.disable_all ? ", disable-all" : "",
+		 opts->veto.disable_periodic ? ", disable-periodic" : "",
+		 opts->veto.never_backward ? ", never-backward" : "",
+		 opts->refclock_path ? ", chrony refclock" : "");
+	emit_simple(d, "start", msg);
+
+	run(d);
+
+	vt_slew_nominal(&d->env, &d->loop);
+	close_channels(d);
+	if (d->refclock_on)
+		vt_refclock_close(&d->refclock);
+	{
+		struct vt_event ev = {.event = "stop",
+				      .message = stop_flag ? "signal" : "script ended"};
+		struct vmbd_ts_sample smp;
+
+		if (d->env.sim && vt_sample(&d->env, &smp) == VMBD_OK) {
+			ev.has_offset = 1;
+			ev.offset_us = (smp.guest_ns - smp.host_ns) / 1000;
+		}
+		vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+	}
+	vt_env_close(&d->env);
+	free(d);
+	return VMBD_TIME_EXIT_OK;
+}
+
+const struct vmbd_time_cmd vmbd_time_cmd_daemon = {
+	"daemon", "follow the host's time-sync settings (TCLO) until stopped",
+	daemon_run
+};

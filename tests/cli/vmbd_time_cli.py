@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""vmbd-time CLI tests on the simulator (issue 5 point 8, and the CLI
+contract of vmbd-time(1)). usage: vmbd_time_cli.py VMBD_TIME CASE
+
+Every case runs the real program; JSON output is checked against the
+schema in the man page. Nothing here touches the real clock: the program
+runs with --sim, whose clock is the simulated guest's.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+PROG = sys.argv[1]
+EVENTS = {"start", "host", "tclo", "reply", "step", "slew", "in-sync",
+          "loop-start", "loop-stop", "sync-skipped", "sync-failed",
+          "refclock", "channel", "log", "stop"}
+INT_FIELDS = {"delta_us", "period_s", "freq_ppb", "offset_us"}
+STR_FIELDS = {"command", "reply", "cause", "reason", "message"}
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def run(args, env=None, script=None, timeout=60):
+    e = dict(os.environ)
+    for k in ("VMBD_TIME_DISABLE_ALL", "VMBD_TIME_DISABLE_PERIODIC",
+              "VMBD_TIME_NEVER_BACKWARD"):
+        e.pop(k, None)
+    e.update(env or {})
+    path = None
+    if script is not None:
+        fd, path = tempfile.mkstemp(suffix=".vmbd")
+        with os.fdopen(fd, "w") as f:
+            f.write(script)
+        args = args + ["--script", path]
+    try:
+        p = subprocess.run([PROG] + args, capture_output=True, text=True,
+                           env=e, timeout=timeout)
+    finally:
+        if path:
+            os.unlink(path)
+    return p
+
+
+def events(p):
+    """Parse JSON lines and check each against the documented schema."""
+    check(p.returncode == 0, "exit %d, stderr: %s" % (p.returncode, p.stderr))
+    out, last_t = [], -1.0
+    for line in p.stdout.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            fail("not a JSON object: %r" % line)
+        check(isinstance(ev, dict), "not an object: %r" % line)
+        check(isinstance(ev.get("t"), (int, float)), "no numeric t: %r" % line)
+        check(ev["t"] >= last_t, "time goes backward: %r" % line)
+        last_t = ev["t"]
+        check(ev.get("event") in EVENTS, "unknown event: %r" % line)
+        for k, v in ev.items():
+            if k in INT_FIELDS:
+                check(isinstance(v, int), "%s not an integer: %r" % (k, line))
+            elif k in STR_FIELDS:
+                check(isinstance(v, str), "%s not a string: %r" % (k, line))
+            elif k == "backward":
+                check(isinstance(v, bool), "backward not a bool: %r" % line)
+            else:
+                check(k in ("t", "event"), "undocumented member %s" % k)
+        out.append(ev)
+    check(out and out[0]["event"] == "start", "first event is not start")
+    check(out[-1]["event"] == "stop", "last event is not stop")
+    return out
+
+
+def of(evs, kind):
+    return [e for e in evs if e["event"] == kind]
+
+
+def replies(evs):
+    return [(e["command"], e["reply"]) for e in of(evs, "reply")]
+
+
+def near(a, b, tol):
+    return abs(a - b) <= tol
+
+
+HEADER = """at 0 tclo reset
+at 0 tclo ping
+at 0 tclo Capabilities_Register
+at 1 tclo Set_Option synctime 0
+at 1 tclo Set_Option synctime.period 60
+at 1 tclo Set_Option time.synchronize.tools.startup.backward 0
+at 1 tclo Set_Option time.synchronize.tools.startup 0
+at 1 tclo Set_Option time.synchronize.tools.enable 1
+"""
+
+
+def case_demo():
+    evs = events(run(["daemon", "--sim", "--json"]))
+    r = replies(evs)
+    check(("reset", "OK ATR toolbox") in r, "reset not answered: %r" % r)
+    check(("ping", "OK ") in r, "ping not answered")
+    check(("Set_Option synctime 0", "OK ") in r, "synctime 0 not answered")
+    steps = of(evs, "step")
+    startup = [s for s in steps if s["cause"] == "startup"]
+    check(len(startup) == 1 and not startup[0]["backward"] and
+          near(startup[0]["delta_us"], 5000000, 1000),
+          "startup sync should step +5 s forward: %r" % startup)
+    resume = [s for s in steps if s["cause"] == "host-request"]
+    check(len(resume) == 1 and not resume[0]["backward"] and
+          near(resume[0]["delta_us"], 3600 * 1000000, 100000),
+          "Time_Synchronize 0 after the suspend should step ~+3600 s: %r"
+          % resume)
+    check(all(not s["backward"] and s["delta_us"] > 0
+              for s in steps if s["cause"] == "loop"),
+          "the loop stepped backward")
+    check(of(evs, "loop-start") and of(evs, "loop-start")[0]["period_s"] == 60,
+          "loop did not start with period 60")
+    check(of(evs, "slew"), "the loop never slewed")
+    # After a step the offset is the sampling error only.
+    check(all(abs(s["offset_us"]) < 2000 for s in steps),
+          "offset after a step too large: %r" % steps)
+    # Text timeline of the same run: readable, same replies.
+    p = run(["daemon", "--sim"])
+    check(p.returncode == 0, "text demo failed")
+    check("reset  -> OK ATR toolbox" in p.stdout, "timeline lacks the reset reply")
+    check(len(p.stdout.splitlines()) == len(evs), "text and JSON differ in events")
+
+
+def case_synctime0_drift():
+    # The seed's complaint: the host keeps synctime 0 and never asks for a
+    # sync; however far the guest drifts, its clock must not be touched.
+    script = "at 0 guest-drift 250\n" + HEADER + "at 86400 end\n"
+    evs = events(run(["daemon", "--sim", "--json"], script=script))
+    for kind in ("step", "slew", "in-sync", "loop-start", "sync-failed"):
+        check(not of(evs, kind), "clock action '%s' with synctime 0" % kind)
+    stop = evs[-1]
+    # 250 ppm over a day, untouched: +21.6 s.
+    check(near(stop["offset_us"], 21600000, 2000),
+          "guest clock was changed: offset %r" % stop.get("offset_us"))
+    check(near(stop["t"], 86400, 1), "did not run the whole day")
+
+
+def case_suspend_ahead():
+    # Guest 10 s ahead, then a 4 s suspend: still 6 s ahead when the host
+    # asks Time_Synchronize 0 (forward only): nothing may step back.
+    script = ("at 0 host-step -10000000\n" + HEADER +
+              "at 100 suspend 4\nat 105 tclo Time_Synchronize 0\nat 200 end\n")
+    evs = events(run(["daemon", "--sim", "--json"], script=script))
+    check(("Time_Synchronize 0", "OK ") in replies(evs), "Time_Synchronize 0 not OK")
+    check(not of(evs, "step") and not of(evs, "slew"), "the clock was changed")
+    ins = [e for e in of(evs, "in-sync") if e["cause"] == "host-request"]
+    check(len(ins) == 1 and near(ins[0]["offset_us"], 6000000, 2000),
+          "expected one in-sync with the guest 6 s ahead: %r" % ins)
+    # Time_Synchronize 1 is allowed to step back.
+    script = script.replace("Time_Synchronize 0", "Time_Synchronize 1")
+    evs = events(run(["daemon", "--sim", "--json"], script=script))
+    steps = of(evs, "step")
+    check(len(steps) == 1 and steps[0]["backward"] and
+          near(steps[0]["delta_us"], -6000000, 2000),
+          "Time_Synchronize 1 should step -6 s: %r" % steps)
+
+
+def case_veto():
+    base = events(run(["daemon", "--sim", "--json"]))
+    for how in (["--disable-all"], {"VMBD_TIME_DISABLE_ALL": "1"}):
+        args = ["daemon", "--sim", "--json"]
+        env = None
+        if isinstance(how, list):
+            args += how
+        else:
+            env = how
+        evs = events(run(args, env=env))
+        check(replies(evs) == replies(base),
+              "the host must get the same replies under a veto")
+        check(not of(evs, "step") and not of(evs, "slew"),
+              "disable-all changed the clock (%r)" % how)
+        sk = of(evs, "sync-skipped")
+        check(sk and all(s["reason"] == "disable-all" for s in sk),
+              "vetoed syncs not reported: %r" % sk)
+    evs = events(run(["daemon", "--sim", "--json", "--disable-periodic"]))
+    check(not of(evs, "slew") and of(evs, "step"),
+          "disable-periodic: one-shot syncs only")
+    check(any(s["reason"] == "disable-periodic" for s in of(evs, "sync-skipped")),
+          "disable-periodic veto not reported")
+    script = ("at 0 host-step -10000000\n" + HEADER +
+              "at 5 tclo Time_Synchronize 1\nat 10 end\n")
+    evs = events(run(["daemon", "--sim", "--json", "--never-backward"],
+                     script=script))
+    check(not any(s["backward"] and s["delta_us"] < 0 for s in of(evs, "step")),
+          "never-backward stepped back")
+    check(any(s["reason"] == "never-backward" for s in of(evs, "sync-skipped")),
+          "never-backward veto not reported")
+
+
+def case_dry_run():
+    evs = events(run(["daemon", "--sim", "--json", "--dry-run"]))
+    logs = [e["message"] for e in of(evs, "log")]
+    check(any("would step" in m for m in logs), "dry run did not report")
+    # Nothing changed: the final offset is the demo's untouched one
+    # (host 5 s ahead, 3600 s suspended, 3 s back, 50 ppm).
+    check(evs[-1]["offset_us"] < -3600000000, "dry run changed the guest clock")
+
+
+def case_usage():
+    p = run(["--help"])
+    check(p.returncode == 0 and "usage: vmbd-time" in p.stdout, "--help")
+    for cmd in ("sync", "daemon"):
+        p = run([cmd, "--help"])
+        check(p.returncode == 0 and "usage: vmbd-time " + cmd in p.stdout,
+              cmd + " --help")
+    p = run(["--version"])
+    check(p.returncode == 0 and p.stdout.startswith("vmbd-time "), "--version")
+    for args in (["--bogus"], ["status", "--backward"], [], ["frobnicate"],
+                 ["daemon", "extra"], ["daemon", "--script", "x"],
+                 ["daemon", "--refclock-sock"], ["sync", "--never-backward"],
+                 ["daemon", "--backward"], ["daemon", "--sim", "--force"]):
+        p = run(args)
+        check(p.returncode == 2, "%r: exit %d, want 2" % (args, p.returncode))
+        check(len(p.stderr.strip().splitlines()) == 1 and not p.stdout,
+              "%r: want one line on stderr, got %r" % (args, p.stderr))
+
+
+def case_script_errors():
+    p = run(["daemon", "--sim"], script="at 1 tclo ping\n# fine\nat x end\n")
+    check(p.returncode == 1, "bad script: exit %d" % p.returncode)
+    check(":3: " in p.stderr, "line number not reported: %r" % p.stderr)
+    check(p.stdout == "", "something ran despite the bad script")
+    p = run(["daemon", "--sim", "--script", "/nonexistent/x"])
+    check(p.returncode == 1 and "/nonexistent/x" in p.stderr, "missing file")
+
+
+def case_status_sync():
+    p = run(["status", "--sim", "--json"])
+    check(p.returncode == 0, "status failed: " + p.stderr)
+    st = json.loads(p.stdout)
+    check(st["event"] == "status" and st["version"] == 6 and
+          st["offset_us"] == 0 and st["max_lag_us"] > 0, "status: %r" % st)
+    p = run(["status", "--sim"])
+    check("guest time:" in p.stdout and "offset:" in p.stdout, "text status")
+    def last(p):
+        # Scripted host events come first; the answer is the last line.
+        check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+        lines = [json.loads(l) for l in p.stdout.splitlines()]
+        check(all(e["event"] == "host" for e in lines[:-1]), "extra output")
+        return lines[-1]
+
+    ahead = "at 0 host-step 2000000\nat 1 end\n"
+    behind = "at 0 host-step -2000000\nat 1 end\n"
+    ev = last(run(["sync", "--sim", "--json"], script=ahead))
+    check(ev["event"] == "step" and near(ev["delta_us"], 2000000, 10) and
+          not ev["backward"], "sync: %r" % ev)
+    ev = last(run(["sync", "--sim", "--json"], script=behind))
+    check(ev["event"] == "in-sync", "sync stepped back without --backward")
+    ev = last(run(["sync", "--sim", "--json", "--backward"], script=behind))
+    check(ev["event"] == "step" and near(ev["delta_us"], -2000000, 10) and
+          ev["backward"], "sync --backward: %r" % ev)
+
+
+def case_signal():
+    # Real-time simulator mode (--refclock-sock to nowhere): SIGTERM ends
+    # the daemon cleanly with a stop event.
+    d = tempfile.mkdtemp()
+    p = subprocess.Popen([PROG, "daemon", "--sim", "--json", "--refclock-sock",
+                          os.path.join(d, "none.sock")],
+                         stdout=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=10)
+    check(p.returncode == 0, "exit %d after SIGTERM" % p.returncode)
+    lines = [json.loads(l) for l in out.splitlines()]
+    check(lines[-1]["event"] == "stop" and lines[-1]["message"] == "signal",
+          "no clean stop: %r" % lines[-1])
+    check(any(e["event"] == "refclock" for e in lines), "no refclock samples")
+    os.rmdir(d)
+
+
+CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
+
+if __name__ == "__main__":
+    CASES[sys.argv[2]]()
+    print("ok: " + sys.argv[2])

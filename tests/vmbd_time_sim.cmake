@@ -1,0 +1,31 @@
+# vmbd-time CLI tests on the simulator (label `cli`): tests/cli/*.py run
+# the real program. SKIPPED without python3.
+if(NOT TARGET vmbd-time)
+  return()
+endif()
+find_program(VMBD_PYTHON3 python3)
+set(VMBD_CLI_CASES demo synctime0_drift suspend_ahead veto dry_run usage
+    script_errors status_sync signal)
+foreach(case ${VMBD_CLI_CASES})
+  if(NOT VMBD_PYTHON3)
+    vmbd_skip_test(vmbd_time_${case} "python3 not found" cli)
+    continue()
+  endif()
+  add_test(NAME vmbd_time_${case}
+    COMMAND ${VMBD_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/vmbd_time_cli.py
+            $<TARGET_FILE:vmbd-time> ${case})
+  set_tests_properties(vmbd_time_${case} PROPERTIES LABELS cli
+    SKIP_RETURN_CODE 77 TIMEOUT 120)
+endforeach()
+
+# A real chronyd (-x: never touches the clock) fed by the daemon's SOCK
+# refclock under --sim (label `chrony`); SKIPPED without chrony.
+if(VMBD_PYTHON3)
+  add_test(NAME vmbd_time_chrony_refclock
+    COMMAND ${VMBD_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/chrony_refclock.py
+            $<TARGET_FILE:vmbd-time>)
+  set_tests_properties(vmbd_time_chrony_refclock PROPERTIES LABELS chrony
+    SKIP_RETURN_CODE 77 TIMEOUT 90)
+else()
+  vmbd_skip_test(vmbd_time_chrony_refclock "python3 not found" chrony)
+endif()
