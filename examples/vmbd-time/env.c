@@ -84,7 +84,8 @@ static int load_script(struct vt_env *env)
 	const char *name = env->opts->script_path;
 	struct vmbd_script_error err;
 	char *text = NULL;
-	size_t len, i, lines = 1;
+	const char *src;
+	size_t len = 0, i, lines = 1;
 	int rc;
 
 	if (name) {
@@ -97,16 +98,17 @@ static int load_script(struct vt_env *env)
 		name = "built-in demo";
 		len = strlen(vmbd_script_demo());
 	}
+	src = text ? text : vmbd_script_demo();
 	for (i = 0; i < len; i++)
-		lines += (text ? text : vmbd_script_demo())[i] == '\n';
+		lines += src[i] == '\n';
 	env->events = calloc(lines, sizeof(*env->events));
 	if (!env->events) {
 		free(text);
 		fprintf(stderr, "vmbd-time: out of memory\n");
 		return -1;
 	}
-	rc = vmbd_script_parse(text ? text : vmbd_script_demo(), len, env->events,
-			       lines, &env->n_events, &err);
+	rc = vmbd_script_parse(src, len, env->events, lines, &env->n_events,
+			       &err);
 	free(text);
 	if (rc != VMBD_OK) {
 		if (err.line)
