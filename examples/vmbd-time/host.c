@@ -18,7 +18,7 @@ struct open_failure {
 
 static const struct open_failure open_failures[] = {
 	{VMBD_EPERM, VMBD_TIME_EXIT_PERM,
-	 "run as root (needs CAP_SYS_RAWIO for ports 0x5658-0x5659)"},
+	 "run as root (port access needs CAP_SYS_RAWIO)"},
 	{VMBD_ENOBACKEND, VMBD_TIME_EXIT_ERROR,
 	 "this build has no backend for the hypervisor's call method"},
 	{VMBD_EPROTO, VMBD_TIME_EXIT_ERROR,
