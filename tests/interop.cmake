@@ -25,7 +25,7 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
     ${VMBD_INTEROP_DIR}/trap_cpuid.c ${VMBD_INTEROP_DIR}/trap_io.c
     ${VMBD_INTEROP_DIR}/trap_mem.c ${VMBD_INTEROP_DIR}/trap_syscall.c
     ${VMBD_INTEROP_DIR}/trap_sim.c)
-  target_compile_definitions(vmbd_trap_engine PRIVATE _GNU_SOURCE)
+  target_compile_definitions(vmbd_trap_engine PUBLIC _GNU_SOURCE)
   target_link_libraries(vmbd_trap_engine PUBLIC vmbackdoor_static)
 
   # The harness as a tool: any program against the simulator.
@@ -50,6 +50,13 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
       "vmbd-rpc not built (VMBD_BUILD_EXAMPLES=OFF)" interop)
   endif()
 
+  # Point 3: vmtoolsd's timeSync against our policy engine and decision.
+  add_executable(vmbd-interop-timesync ${VMBD_INTEROP_DIR}/timesync_compare.c)
+  target_link_libraries(vmbd-interop-timesync PRIVATE vmbd_trap_engine)
+  add_test(NAME interop_timesync COMMAND vmbd-interop-timesync)
+  set_tests_properties(interop_timesync PROPERTIES LABELS interop
+                       SKIP_RETURN_CODE 77 TIMEOUT 170)
+
   # Self-test: the engine against a stub host and a guest program that
   # does everything open-vm-tools does (cpuid, in, rep outsb/insb, clock
   # calls, vsock, threads, fork, exec, dlopen).
@@ -70,6 +77,9 @@ else()
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)
   vmbd_skip_test(interop_rpc_compare
+    "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
+    interop)
+  vmbd_skip_test(interop_timesync
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)
   vmbd_skip_test(interop_trap_selftest

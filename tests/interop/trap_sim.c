@@ -85,8 +85,10 @@ static void hook_clock(void *arg, const struct trap_clock_event *ev)
 	struct trap_sim *ts = arg;
 
 	integrate(ts, mono_ns());
-	if (ts->nevents < TRAP_SIM_MAX_EVENTS)
+	if (ts->nevents < TRAP_SIM_MAX_EVENTS) {
+		ts->offset_before_ns[ts->nevents] = ts->offset_ns;
 		ts->events[ts->nevents++] = *ev;
+	}
 	ts->events_total++;
 	if (ev->kind == TRAP_CLOCK_SETTIME) {
 		ts->offset_ns -= ev->step_ns;

@@ -30,6 +30,8 @@ struct trap_sim {
 	int64_t last_mono_ns;       /* last rate integration */
 	int64_t slew_rem_ns;        /* adjtime slew still to apply */
 	struct trap_clock_event events[TRAP_SIM_MAX_EVENTS];
+	int64_t offset_before_ns[TRAP_SIM_MAX_EVENTS]; /* host - guest the
+				       child saw when it made each call */
 	unsigned nevents;           /* kept (first TRAP_SIM_MAX_EVENTS) */
 	unsigned events_total;
 	int64_t steps_total_ns;
