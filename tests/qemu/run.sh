@@ -12,7 +12,7 @@
 #              $VMBD_QEMU_CACHE, else $XDG_CACHE_HOME/libvmbackdoor, else
 #              ~/.cache/libvmbackdoor)
 # VMBD_QEMU_KERNEL=FILE boots that bzImage instead of fetching Debian's.
-# VMBD_QEMU_TIMEOUT=SEC bounds the boot (default 100).
+# VMBD_QEMU_TIMEOUT=SEC bounds the boot (default 180).
 #
 # The kernel comes from the package linux-image-amd64 depends on, fetched
 # with `apt-get download` and unpacked with dpkg-deb into the cache (only
@@ -165,7 +165,7 @@ chmod 755 "$root/init" "$root/probe"
 append="console=ttyS0 quiet panic=-1 VMBD_QEMU_GUEST=1"
 append="$append VMBD_EXPECT_MEM_MIB=$MEM_MIB VMBD_EXPECT_UUID=$UUID"
 log=$work/console.log
-timeout_s=${VMBD_QEMU_TIMEOUT:-100}
+timeout_s=${VMBD_QEMU_TIMEOUT:-180}
 echo "qemu: booting ($MACHINE, vmport=on, TCG, -m ${MEM_MIB}M, timeout ${timeout_s} s)"
 t_boot=$(now)
 # -nodefaults: no NIC (its option ROM costs seconds), no VGA. -nographic
@@ -223,6 +223,47 @@ while IFS= read -r line; do
 	case " $(echo $PROBE_CHECKS) " in *" $c "*) continue ;; esac
 	verdict fail "$c" "${line#FAIL "$c": }"
 done < <(grep '^FAIL ' "$log")
+
+# vmbd-time's own documented behaviour (vmbd-time(1), EXIT STATUS).
+# section ARGS: what the guest printed for `vmbd-time ARGS`.
+section() {
+	awk -v b="VMBD-TIME-BEGIN $1" -v e="^VMBD-TIME-EXIT [0-9]+ $1\$" \
+		'$0 == b { on = 1; next } $0 ~ e { on = 0 } on' "$log"
+}
+time_rc() {
+	sed -n "s/^VMBD-TIME-EXIT \([0-9]*\) $1\$/\1/p" "$log" | head -n 1
+}
+if [ -n "$vmbd_time" ]; then
+	# Not VMware by CPUID: exit 3, vendor named, no backdoor call.
+	rc=$(time_rc status)
+	out=$(section status)
+	if [ "$rc" != 3 ]; then
+		verdict fail vmbd_time_status "exit ${rc:-missing}, want 3 (not VMware)"
+	elif ! grep -q 'not running on VMware.*"TCGTCGTCGTCG"' <<<"$out"; then
+		verdict fail vmbd_time_status "no not-VMware line naming TCGTCGTCGTCG"
+	else
+		verdict pass vmbd_time_status "exit 3, not VMware"
+	fi
+	# Forced: backend and version shown, then the time read fails as
+	# unsupported (exit 1), and no time is made up.
+	rc=$(time_rc "status --force")
+	out=$(section "status --force")
+	if [ "$rc" != 1 ]; then
+		verdict fail vmbd_time_status_force "exit ${rc:-missing}, want 1 (no host time)"
+	elif ! grep -Eq '^backend: +forced backdoor via port I/O, CPUID vendor "TCGTCGTCGTCG"' <<<"$out"; then
+		verdict fail vmbd_time_status_force "no forced port I/O backend line"
+	elif ! grep -Eq '^version: +6, product ESX \(2\)$' <<<"$out"; then
+		verdict fail vmbd_time_status_force "no 'version: 6, product ESX (2)' line"
+	elif ! grep -q 'reading the host time: .*(VMBD_EUNSUPPORTED)$' <<<"$out"; then
+		verdict fail vmbd_time_status_force "host time read did not fail with VMBD_EUNSUPPORTED"
+	elif grep -Eq '^host time:|2106' <<<"$out"; then
+		verdict fail vmbd_time_status_force "printed a host time"
+	else
+		verdict pass vmbd_time_status_force "exit 1, VMBD_EUNSUPPORTED"
+	fi
+else
+	echo "qemu: vmbd-time not built (VMBD_BUILD_EXAMPLES=OFF): its checks not run"
+fi
 
 probe_rc=$(sed -n 's/^VMBD-PROBE-EXIT \([0-9]*\)$/\1/p' "$log" | head -n 1)
 if [ "$probe_rc" = 0 ]; then
