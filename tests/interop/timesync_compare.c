@@ -20,6 +20,7 @@
 #include "trap.h"
 #include "trap_sim.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -532,16 +533,25 @@ static int env_make(struct vmtoolsd_env *e)
 	return 0;
 }
 
+/* Remove the private directory, including the rotated logs vmtoolsd
+ * leaves (vmsvc.N.log). */
 static void env_remove(struct vmtoolsd_env *e)
 {
 	char p[192];
+	struct dirent *d;
+	DIR *dir;
 
 	snprintf(p, sizeof(p), "%s/libtimeSync.so", e->plugins);
 	unlink(p);
-	unlink(e->conf);
-	unlink(e->log);
 	rmdir(e->plugins);
 	rmdir(e->common);
+	dir = opendir(e->dir);
+	while (dir && (d = readdir(dir)) != NULL) {
+		if (d->d_type != DT_DIR)
+			unlinkat(dirfd(dir), d->d_name, 0);
+	}
+	if (dir)
+		closedir(dir);
 	rmdir(e->dir);
 }
 
