@@ -10,7 +10,7 @@
 # --work       scratch dir for the initramfs and console log (default: mktemp)
 # --cache      where the Debian kernel is kept between runs (default:
 #              $VMBD_QEMU_CACHE, else $XDG_CACHE_HOME/libvmbackdoor, else
-#              ~/.cache/libvmbackdoor)
+#              ~/.cache/libvmbackdoor, else WORK/cache)
 # VMBD_QEMU_KERNEL=FILE boots that bzImage instead of fetching Debian's.
 # VMBD_QEMU_TIMEOUT=SEC bounds the boot (default 180).
 #
@@ -72,8 +72,18 @@ if command -v readelf >/dev/null &&
 fi
 
 # --- kernel ---------------------------------------------------------------
+if [ -z "$work" ]; then
+	work=$(mktemp -d) || exit 1
+	trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work" || exit 1
+if [ -z "$cache" ] && [ -n "${VMBD_QEMU_CACHE:-}" ]; then
+	cache=$VMBD_QEMU_CACHE
+fi
 if [ -z "$cache" ]; then
-	cache=${VMBD_QEMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/libvmbackdoor}
+	cache=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/libvmbackdoor
+	# No writable home (some CI sandboxes): keep it with the build instead.
+	mkdir -p "$cache" 2>/dev/null || cache=$work/cache
 fi
 kdir=$cache/kernel
 
@@ -142,10 +152,6 @@ fi
 echo "qemu: kernel $kernel ($(since "$t_kernel") s)"
 
 # --- initramfs ------------------------------------------------------------
-if [ -z "$work" ]; then
-	work=$(mktemp -d) || exit 1
-	trap 'rm -rf "$work"' EXIT
-fi
 root=$work/initramfs
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" || exit 1
