@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "vmbd_time.h"
+#include "vt.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -51,7 +52,7 @@ static const char *lookup(const struct name_row *rows, size_t n, int value)
 static void status_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: " VMBD_TIME_PROG " " CMD " [--sim | --force] [--json]\n"
+		"usage: " VMBD_TIME_PROG " " CMD " [--sim [--script FILE] | --force] [--json]\n"
 		"\n"
 		"Print the backdoor version and product, the host's time, the guest's\n"
 		"time, their offset and the host's max time lag. Changes nothing.\n"
@@ -59,6 +60,7 @@ static void status_usage(FILE *out)
 		"  --sim     use the embedded simulated VMware host (any machine)\n"
 		"  --force   use the real backdoor even if CPUID does not say VMware\n"
 		"            (QEMU with vmport=on); needs port access (root)\n"
+		"  --script FILE  with --sim: play this host script first\n"
 		"  --json    print one JSON object (see vmbd-time(1))\n"
 		"  --help    this text\n"
 		"\n"
@@ -182,16 +184,38 @@ static int status_json(struct vmbd_time_host *host)
 	return VMBD_TIME_EXIT_OK;
 }
 
+/* --sim --script: play the script's host events to its end, then look. */
+static int status_scripted(const char *script, int json)
+{
+	struct vt_opts opts = {.sim = 1, .json = json, .script_path = script};
+	struct vt_out out = {stdout, json};
+	volatile sig_atomic_t stop = 0;
+	struct vt_env env;
+	int64_t end;
+	int rc;
+
+	rc = vt_env_open(&env, &opts, &out, &stop, 1);
+	if (rc != VMBD_TIME_EXIT_OK)
+		return rc;
+	end = env.n_events ? env.events[env.n_events - 1].at_ns : 0;
+	vt_wait(&env, env.t0 + end);
+	rc = json ? status_json(&env.host) : status_print(&env.host);
+	vt_env_close(&env);
+	return rc;
+}
+
 static int status_run(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"sim", no_argument, NULL, 's'},
 		{"force", no_argument, NULL, 'f'},
 		{"json", no_argument, NULL, 'j'},
+		{"script", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct vmbd_time_host host;
+	const char *script = NULL;
 	int sim = 0, force = 0, json = 0, c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -205,6 +229,9 @@ static int status_run(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'S':
+			script = optarg;
+			break;
 		case 'h':
 			status_usage(stdout);
 			return VMBD_TIME_EXIT_OK;
@@ -216,6 +243,10 @@ static int status_run(int argc, char **argv)
 		return vmbd_time_unexpected(CMD, argv[optind]);
 	if (sim && force)
 		return vmbd_time_usage_error(CMD, "--sim and --force exclude each other");
+	if (script && !sim)
+		return vmbd_time_usage_error(CMD, "--script needs --sim");
+	if (script)
+		return status_scripted(script, json);
 
 	rc = vmbd_time_host_open(&host, sim ? VMBD_TIME_SIM :
 				 force ? VMBD_TIME_FORCED : VMBD_TIME_REAL);

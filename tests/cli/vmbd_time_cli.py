@@ -257,6 +257,9 @@ def case_status_sync():
 
     ahead = "at 0 host-step 2000000\nat 1 end\n"
     behind = "at 0 host-step -2000000\nat 1 end\n"
+    st = last(run(["status", "--sim", "--json"], script=ahead))
+    check(st["event"] == "status" and near(st["offset_us"], -2000000, 10),
+          "status with a script: %r" % st)
     ev = last(run(["sync", "--sim", "--json"], script=ahead))
     check(ev["event"] == "step" and near(ev["delta_us"], 2000000, 10) and
           not ev["backward"], "sync: %r" % ev)
