@@ -202,7 +202,10 @@ static uint32_t do_recvsize(struct vmbd_sim *sim,
 	}
 	ch->out_announced = ch->out_len;
 	if (fault == VMBD_SIM_FAULT_TRUNCATE)
-		ch->out_announced = ch->out_len + sim->rpc.fault.value;
+		ch->out_announced =
+			sim->rpc.fault.value > 0xFFFFFFFFu - ch->out_len
+				? 0xFFFFFFFFu /* saturate, never wrap */
+				: ch->out_len + sim->rpc.fault.value;
 	else if (fault == VMBD_SIM_FAULT_LENGTH)
 		ch->out_announced = sim->rpc.fault.value;
 	else if (fault == VMBD_SIM_FAULT_BAD_TYPE)
