@@ -203,12 +203,12 @@ static int parse_suspend(struct cursor *c, struct vmbd_script_event *ev,
 				reason);
 }
 
-static int parse_end(struct cursor *c, struct vmbd_script_event *ev,
-		     const char **reason)
+static int parse_no_value(struct cursor *c, struct vmbd_script_event *ev,
+			  const char **reason)
 {
 	(void)ev;
 	if (!rest_is_empty(c)) {
-		*reason = "unexpected text after 'end'";
+		*reason = "unexpected text after the event";
 		return VMBD_ESCRIPT;
 	}
 	return VMBD_OK;
@@ -219,7 +219,8 @@ static const struct event_row event_rows[] = {
 	{"host-step", VMBD_SCRIPT_HOST_STEP, parse_host_step},
 	{"guest-drift", VMBD_SCRIPT_GUEST_DRIFT, parse_guest_drift},
 	{"suspend", VMBD_SCRIPT_SUSPEND, parse_suspend},
-	{"end", VMBD_SCRIPT_END, parse_end},
+	{"host-reset", VMBD_SCRIPT_HOST_RESET, parse_no_value},
+	{"end", VMBD_SCRIPT_END, parse_no_value},
 };
 
 #define N_ROWS (sizeof(event_rows) / sizeof(event_rows[0]))
@@ -298,7 +299,7 @@ static int parse_line(struct cursor c, struct vmbd_script_event *ev,
 			break;
 	if (i == N_ROWS) {
 		*reason = "unknown event (tclo, host-step, guest-drift, "
-			  "suspend, end)";
+			  "suspend, host-reset, end)";
 		return VMBD_ESCRIPT;
 	}
 	ev->kind = event_rows[i].kind;

@@ -525,6 +525,20 @@ int vmbd_sim_rpc_set_channels(struct vmbd_sim *sim, unsigned n)
 	return VMBD_OK;
 }
 
+unsigned vmbd_sim_rpc_close_all(struct vmbd_sim *sim)
+{
+	unsigned i, n = 0;
+
+	if (sim == NULL)
+		return 0;
+	for (i = 0; i < VMBD_SIM_RPC_MAX_CHANNELS; i++) {
+		if (sim->rpc.chan[i].used)
+			n++;
+		chan_free(&sim->rpc.chan[i]);
+	}
+	return n;
+}
+
 unsigned vmbd_sim_rpc_open_channels(const struct vmbd_sim *sim)
 {
 	unsigned i, n = 0;

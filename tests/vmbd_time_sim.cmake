@@ -4,7 +4,7 @@ if(NOT TARGET vmbd-time)
   return()
 endif()
 find_program(VMBD_PYTHON3 python3)
-set(VMBD_CLI_CASES demo synctime0_drift suspend_ahead veto dry_run usage
+set(VMBD_CLI_CASES demo synctime0_drift suspend_ahead host_reset veto dry_run usage
     script_errors status_sync signal)
 foreach(case ${VMBD_CLI_CASES})
   if(NOT VMBD_PYTHON3)

@@ -228,6 +228,14 @@ static int apply_event(struct vt_env *env, const struct vmbd_script_event *e)
 			env->rt_base_mono -= e->value;
 		emit_host(env, "VM resumed after", (double)e->value / 1e9, " s");
 		break;
+	case VMBD_SCRIPT_HOST_RESET: {
+		struct vt_event ev = {.event = "host", .message =
+				      "host drops every GuestRPC channel (reset)"};
+
+		vmbd_sim_rpc_close_all(env->sim);
+		vt_emit(env->out, vt_elapsed(env), &ev);
+		break;
+	}
 	case VMBD_SCRIPT_END:
 		env->script_ended = 1;
 		break;

@@ -9,6 +9,9 @@
  *   at SECONDS guest-drift PPM        the guest clock's rate error from now
  *   at SECONDS suspend SECONDS        the VM is paused that long: the guest
  *                                     clock stops, the host's does not
+ *   at SECONDS host-reset             the host drops every GuestRPC channel
+ *                                     (VMX restart, vMotion); the guest
+ *                                     must reopen them
  *   at SECONDS end                    the run ends
  *
  * SECONDS is a decimal with up to 9 fraction digits (`1.5`), at most
@@ -45,7 +48,8 @@ enum vmbd_script_kind {
 	VMBD_SCRIPT_HOST_STEP,   /* value: ns */
 	VMBD_SCRIPT_GUEST_DRIFT, /* value: ppb */
 	VMBD_SCRIPT_SUSPEND,     /* value: ns */
-	VMBD_SCRIPT_END
+	VMBD_SCRIPT_END,
+	VMBD_SCRIPT_HOST_RESET
 };
 
 struct vmbd_script_event {

@@ -161,6 +161,11 @@ VMBD_API int vmbd_sim_rpc_hb_in(struct vmbd_sim *sim, struct vmbd_frame *f);
 VMBD_API int vmbd_sim_rpc_set_channels(struct vmbd_sim *sim, unsigned n);
 /* Channels currently open. */
 VMBD_API unsigned vmbd_sim_rpc_open_channels(const struct vmbd_sim *sim);
+/* The host drops every channel, as a VMX does when it restarts the tools
+ * connection (snapshot restore, vMotion): later calls on them fail and the
+ * guest must open new ones. Queued TCLO commands stay queued. Returns how
+ * many channels were open. */
+VMBD_API unsigned vmbd_sim_rpc_close_all(struct vmbd_sim *sim);
 
 /* Arm one fault (replacing any armed one): kind, the call it fires on
  * counted from now (1 = the next call), how many calls in a row it hits

@@ -171,6 +171,23 @@ def case_suspend_ahead():
           "Time_Synchronize 1 should step -6 s: %r" % steps)
 
 
+def case_host_reset():
+    # The host drops every channel (VMX restart); the daemon reopens and
+    # keeps answering, and the loop keeps running.
+    script = (HEADER + "at 2 tclo Set_Option synctime 1\n"
+              "at 100 host-reset\nat 101 tclo ping\n"
+              "at 300 host-reset\nat 300 tclo Time_Synchronize 0\n"
+              "at 400 end\n")
+    evs = events(run(["daemon", "--sim", "--json"], script=script))
+    resets = [e for e in of(evs, "host") if "reset" in e["message"]]
+    check(len(resets) == 2, "host-reset events not shown: %r" % resets)
+    r = replies(evs)
+    check(r.count(("ping", "OK ")) == 2, "ping after the reset unanswered: %r" % r)
+    check(("Time_Synchronize 0", "OK ") in r, "Time_Synchronize after reset")
+    late = [e for e in evs if e["t"] > 100 and e["event"] in ("in-sync", "slew")]
+    check(late, "the loop stopped after the host reset")
+
+
 def case_veto():
     base = events(run(["daemon", "--sim", "--json"]))
     for how in (["--disable-all"], {"VMBD_TIME_DISABLE_ALL": "1"}):
