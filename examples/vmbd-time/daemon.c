@@ -1,9 +1,9 @@
 /*
- * vmbd-time daemon: the TCLO loop. Poll the host's command channel about
- * once a second (at once again after a command), feed each command to the
- * policy engine, send its reply, carry out its actions; run the periodic
- * loop when the policy says a sync is due. All side effects are here; the
- * policy engine is pure.
+ * vmbd-time daemon: the TCLO loop. The library's agent (agent.h) does one
+ * poll step at a time (send the previous reply, take a command, policy
+ * engine, syncs, periodic loop) and says when to poll again: about once a
+ * second, at once after a command. Here: the channels, the actions that
+ * need RPCI, the chrony refclock, output and sleeping.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -18,18 +18,15 @@
  * distribution-built open-vm-tools sends, so the host never offers an
  * upgrade of VMware Tools over us. */
 #define VT_TOOLS_VERSION "2147483647"
-#define POLL_IDLE_NS VT_NS_PER_SEC
+#define POLL_IDLE_NS VMBD_AGENT_POLL_IDLE_NS
 #define CMD_MAX 65536
 
 struct daemon {
 	struct vt_env env;
 	struct vmbd_tclo tclo;
 	struct vmbd_rpci rpci;
-	struct vmbd_policy policy;
-	struct vt_loop loop;
+	struct vmbd_agent agent;
 	char cmd[CMD_MAX];
-	char reply[VMBD_POLICY_REPLY_MAX];
-	size_t reply_len;
 	struct vt_refclock refclock;
 	int refclock_on;
 	int64_t next_refclock;
@@ -103,98 +100,25 @@ static int open_channels(struct daemon *d)
 		return rc;
 	}
 	d->channels_up = 1;
-	d->reply_len = 0; /* a fresh channel starts with an empty poll */
+	/* A fresh channel starts with an empty poll. */
+	vmbd_agent_drop_reply(&d->agent);
 	emit_simple(d, "channel", "TCLO and RPCI channels open");
 	report_version(d);
 	return VMBD_OK;
 }
 
-static const char *veto_reason(int reason)
+/* The agent's events: printed, and the actions that need RPCI done. */
+static void on_agent_event(void *arg, const struct vmbd_agent_event *ev)
 {
-	switch (reason) {
-	case VMBD_VETO_DISABLE_ALL: return "disable-all";
-	case VMBD_VETO_DISABLE_PERIODIC: return "disable-periodic";
-	case VMBD_VETO_NEVER_BACKWARD: return "never-backward";
-	default: return "vetoed";
-	}
-}
-
-static const char *cause_name(int cause)
-{
-	switch (cause) {
-	case VMBD_SYNC_HOST_REQUEST: return "host-request";
-	case VMBD_SYNC_STARTUP: return "startup";
-	case VMBD_SYNC_LOOP_ENABLE: return "loop-enable";
-	default: return "host";
-	}
-}
-
-static void emit_skipped(struct daemon *d, const struct vmbd_policy_action *a,
-			 const char *reason)
-{
-	struct vt_event ev = {.event = "sync-skipped", .reason = reason};
-
-	if (a->what == VMBD_ACT_SYNC_ONCE) {
-		ev.cause = cause_name(a->cause);
-		ev.has_backward = 1;
-		ev.backward = a->backward;
-	} else {
-		ev.cause = "loop";
-	}
-	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
-}
-
-static void loop_started(struct daemon *d, uint32_t period_s)
-{
-	struct vt_event ev = {.event = "loop-start"};
-	struct vmbd_policy_settings s;
-
-	vt_slew_nominal(&d->env, &d->loop);
-	vmbd_policy_get_settings(&d->policy, &s);
-	d->loop.period_s = period_s;
-	ev.has_period = 1;
-	ev.period_s = period_s;
-	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
-}
-
-/* Carry out one action of a policy result. */
-static void perform(struct daemon *d, struct vmbd_policy_result *res,
-		    const struct vmbd_policy_action *a)
-{
+	struct daemon *d = arg;
+	const struct vmbd_policy_action *a = ev->action;
 	char req[64];
 
+	if (ev->type != VMBD_AGENT_EV_ACTION) {
+		vt_agent_event(&d->env, ev);
+		return;
+	}
 	switch (a->type) {
-	case VMBD_ACT_SYNC_ONCE:
-		if (d->refclock_on) {
-			/* chronyd owns the clock; host time reaches it as
-			 * refclock samples. */
-			emit_skipped(d, &(struct vmbd_policy_action){
-				.what = VMBD_ACT_SYNC_ONCE, .cause = a->cause,
-				.backward = a->backward}, "refclock-mode");
-			break;
-		}
-		if (vt_sync_once(&d->env, a->backward, cause_name(a->cause)) !=
-		    VMBD_OK)
-			vmbd_policy_sync_failed(res);
-		break;
-	case VMBD_ACT_LOOP_START:
-	case VMBD_ACT_LOOP_PERIOD:
-		loop_started(d, a->period_s);
-		break;
-	case VMBD_ACT_LOOP_STOP:
-		vt_slew_nominal(&d->env, &d->loop);
-		emit_simple(d, "loop-stop", NULL);
-		break;
-	case VMBD_ACT_SET_SLEW:
-		d->loop.slew_on = a->slew_on;
-		d->loop.percent = a->percent;
-		break;
-	case VMBD_ACT_SKIPPED_VETO:
-		emit_skipped(d, a, veto_reason(a->reason));
-		break;
-	case VMBD_ACT_SKIPPED_DISALLOWED:
-		emit_skipped(d, a, "host-disallowed");
-		break;
 	case VMBD_ACT_STATE_CHANGE:
 		/* We run no power scripts and halt or reboot nothing: report
 		 * success only for the states that need no action, so the
@@ -217,36 +141,6 @@ static void perform(struct daemon *d, struct vmbd_policy_result *res,
 	default:
 		break;
 	}
-}
-
-static void handle_command(struct daemon *d, size_t len)
-{
-	struct vmbd_policy_result res;
-	struct vt_event ev = {.event = "tclo", .command = d->cmd,
-			      .command_len = len};
-	size_t i;
-
-	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
-	vmbd_policy_feed(&d->policy, d->cmd, len, vt_mono(&d->env), &res);
-	for (i = 0; i < res.n_actions; i++)
-		perform(d, &res, &res.actions[i]);
-	memcpy(d->reply, res.reply, res.reply_len);
-	d->reply_len = res.reply_len;
-	ev.event = "reply";
-	ev.reply = d->reply;
-	ev.reply_len = d->reply_len;
-	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
-}
-
-/* One TCLO poll: send the previous reply, take the next command. */
-static int tclo_poll(struct daemon *d, size_t *len)
-{
-	size_t reply_len = d->reply_len;
-
-	/* The reply goes out with this poll whatever happens next. */
-	d->reply_len = 0;
-	return vmbd_tclo_poll(&d->tclo, d->reply, reply_len, d->cmd,
-			      sizeof(d->cmd), len);
 }
 
 static void refclock_sample(struct daemon *d)
@@ -272,23 +166,19 @@ static int run(struct daemon *d)
 	int ended = 0;
 
 	while (!stop_flag && !ended) {
-		int64_t now = vt_mono(&d->env), wake;
-		struct vmbd_policy_tick tick;
-		size_t len = 0;
+		int64_t now = vt_mono(&d->env), wake = now + POLL_IDLE_NS, due;
 		int rc;
 
 		if (!d->channels_up && now >= d->next_reopen &&
 		    open_channels(d) != VMBD_OK)
 			d->next_reopen = now + POLL_IDLE_NS;
 		if (d->channels_up) {
-			rc = tclo_poll(d, &len);
-			if (rc == VMBD_ENOMSG) {
-				len = 0;
-			} else if (rc == VMBD_ENOSPC) {
+			rc = vmbd_agent_poll(&d->agent, &d->tclo, d->cmd,
+					     sizeof(d->cmd), now, &wake);
+			if (rc == VMBD_ENOSPC) {
 				/* Refused as too big; the channel stays usable.
 				 * Wait as when idle, so a flood cannot spin us. */
 				emit_simple(d, "log", "host command too large; refused");
-				len = 0;
 			} else if (rc != VMBD_OK) {
 				struct vt_event ev = {.event = "channel",
 						      .message = "channel lost; reopening",
@@ -299,27 +189,18 @@ static int run(struct daemon *d)
 				d->next_reopen = now; /* at once, then each second */
 				continue;
 			}
-			if (len > 0) {
-				handle_command(d, len);
-				continue; /* poll again at once after a command */
-			}
-		}
-		vmbd_policy_tick(&d->policy, vt_mono(&d->env), &tick);
-		if (tick.due) {
-			d->loop.period_s = tick.period_s;
-			d->loop.slew_on = tick.slew_on;
-			d->loop.percent = tick.percent;
-			if (!d->refclock_on)
-				vt_sync_loop(&d->env, &d->loop);
+			if (wake <= now)
+				continue; /* a command: poll again at once */
+		} else {
+			vmbd_agent_tick(&d->agent, now, &due);
+			if (due < wake)
+				wake = due;
 		}
 		now = vt_mono(&d->env);
 		if (d->refclock_on && now >= d->next_refclock) {
 			refclock_sample(d);
 			d->next_refclock = now + POLL_IDLE_NS;
 		}
-		wake = now + POLL_IDLE_NS;
-		if (tick.next_due_ns < wake)
-			wake = tick.next_due_ns;
 		ended = vt_wait(&d->env, wake);
 	}
 	return 0;
@@ -383,8 +264,11 @@ static int daemon_run(int argc, char **argv)
 		return VMBD_TIME_EXIT_ERROR;
 	}
 	d->refclock_on = opts->refclock_path != NULL;
-	vmbd_ts_estimator_init(&d->loop.est);
-	vmbd_policy_init(&d->policy, &opts->veto);
+	vmbd_agent_init(&d->agent, d->env.ctx, d->env.guest, &d->env.act,
+			&opts->veto);
+	vmbd_agent_set_events(&d->agent, on_agent_event, d);
+	/* chronyd owns the clock; host time reaches it as refclock samples. */
+	vmbd_agent_set_external_clock(&d->agent, d->refclock_on);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a signal ends a sleep */
@@ -403,7 +287,7 @@ static int daemon_run(int argc, char **argv)
 
 	run(d);
 
-	vt_slew_nominal(&d->env, &d->loop);
+	vmbd_agent_nominal(&d->agent);
 	close_channels(d);
 	if (d->refclock_on)
 		vt_refclock_close(&d->refclock);

@@ -1,8 +1,7 @@
 /*
- * One correction: sample host and guest with the library's sampler, let
- * vmbd_ts_decide() pick none/step/slew by open-vm-tools' rules, and carry
- * it out through the clock interface, with STOPCATCHUP after every real
- * step (the host would otherwise replay the ticks it thinks were missed).
+ * Sampling for the program's own reports, and the agent's events as
+ * vmbd-time output. Every correction is the library's agent (agent.h):
+ * sampler, decision, clock and STOPCATCHUP are not repeated here.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -30,130 +29,101 @@ int vt_sample(struct vt_env *env, struct vmbd_ts_sample *s)
 	return vmbd_ts_sample(&src, s);
 }
 
-static int64_t offset_us(const struct vmbd_ts_sample *s, int64_t delta)
+static const char *veto_reason(int reason)
 {
-	return (s->guest_ns + delta - s->host_ns) / 1000;
-}
-
-static void emit_fail(struct vt_env *env, const char *cause, int rc)
-{
-	struct vt_event ev = {.event = "sync-failed", .cause = cause,
-			      .reason = vmbd_strerror(rc)};
-
-	vt_emit(env->out, vt_elapsed(env), &ev);
-}
-
-static int do_step(struct vt_env *env, const struct vmbd_ts_sample *s,
-		   int64_t delta, int backward, const char *cause)
-{
-	struct vt_event ev = {.event = "step", .cause = cause};
-	int rc;
-
-	rc = vmbd_clock_step(&env->act, delta);
-	/* A dry run stepped nothing, so there is no catch-up to stop. */
-	if (rc == VMBD_OK && !(env->act.ops->flags & VMBD_CLOCK_DRY))
-		rc = vmbd_stop_catchup(env->ctx);
-	if (rc != VMBD_OK) {
-		emit_fail(env, cause, rc);
-		return rc;
+	switch (reason) {
+	case VMBD_VETO_DISABLE_ALL: return "disable-all";
+	case VMBD_VETO_DISABLE_PERIODIC: return "disable-periodic";
+	case VMBD_VETO_NEVER_BACKWARD: return "never-backward";
+	default: return "vetoed";
 	}
-	ev.has_delta = 1;
-	ev.delta_us = delta / 1000;
-	ev.has_backward = 1;
-	ev.backward = backward;
-	ev.has_offset = 1;
-	ev.offset_us = offset_us(s, delta);
-	vt_emit(env->out, vt_elapsed(env), &ev);
-	return VMBD_OK;
 }
 
-static void emit_in_sync(struct vt_env *env, const struct vmbd_ts_sample *s,
-			 const char *cause, const char *why)
+/* The program's names: a local sync is the command line's, a clock owned
+ * elsewhere is chronyd's (refclock mode). */
+static const char *cause_name(int cause)
 {
-	struct vt_event ev = {.event = "in-sync", .cause = cause, .reason = why};
-
-	ev.has_offset = 1;
-	ev.offset_us = offset_us(s, 0);
-	vt_emit(env->out, vt_elapsed(env), &ev);
+	return cause == VMBD_AGENT_CAUSE_LOCAL ? "command-line"
+					       : vmbd_agent_cause_name(cause);
 }
 
-int vt_sync_once(struct vt_env *env, int backward, const char *cause)
+static const char *skip_reason(const struct vmbd_agent_event *ev)
 {
-	struct vmbd_ts_mode mode = {0, backward, 0, 0, 0};
-	struct vmbd_ts_sample s;
-	struct vmbd_ts_decision d;
-	int rc;
-
-	rc = vt_sample(env, &s);
-	if (rc == VMBD_OK)
-		rc = vmbd_ts_decide(&s, &mode, NULL, &d);
-	if (rc != VMBD_OK) {
-		emit_fail(env, cause, rc);
-		return rc;
+	switch (ev->skip) {
+	case VMBD_AGENT_SKIP_VETO: return veto_reason(ev->action->reason);
+	case VMBD_AGENT_SKIP_EXTERNAL: return "refclock-mode";
+	default: return vmbd_agent_skip_name(ev->skip);
 	}
-	if (d.action == VMBD_TS_STEP)
-		return do_step(env, &s, d.step_ns, backward, cause);
-	emit_in_sync(env, &s, cause,
-		     s.guest_ns > s.host_ns && !backward
-			     ? "guest ahead; backward step not allowed"
-			     : "within the host's max lag");
-	return VMBD_OK;
 }
 
-void vt_slew_nominal(struct vt_env *env, struct vt_loop *loop)
+void vt_agent_event(void *arg, const struct vmbd_agent_event *ev)
 {
-	if (loop->slewing)
-		vmbd_clock_slew(&env->act, 0, 0, 0);
-	loop->slewing = 0;
-	vmbd_ts_estimator_init(&loop->est);
-}
+	struct vt_env *env = arg;
+	struct vt_event out = {.cause = NULL};
+	int once;
 
-int vt_sync_loop(struct vt_env *env, struct vt_loop *loop)
-{
-	struct vmbd_ts_mode mode = {1, 0, loop->slew_on, loop->percent,
-				    loop->period_s};
-	struct vt_event ev = {.event = "slew", .cause = "loop"};
-	struct vmbd_ts_sample s;
-	struct vmbd_ts_decision d;
-	int rc;
-
-	rc = vt_sample(env, &s);
-	if (rc == VMBD_OK)
-		rc = vmbd_ts_decide(&s, &mode, &loop->est, &d);
-	if (rc != VMBD_OK) {
-		emit_fail(env, "loop", rc);
-		return rc;
-	}
-	switch (d.action) {
-	case VMBD_TS_STEP:
-		rc = do_step(env, &s, d.step_ns, 0, "loop");
-		/* Cancel what was still being slewed, keep the frequency. */
-		if (rc == VMBD_OK && loop->slewing)
-			vmbd_clock_slew(&env->act, 0, 0, d.freq_ppb);
-		return rc;
-	case VMBD_TS_SLEW:
-		rc = vmbd_clock_slew(&env->act, d.slew_offset_ns,
-				     d.slew_period_ns, d.freq_ppb);
-		if (rc != VMBD_OK) {
-			emit_fail(env, "loop", rc);
-			return rc;
-		}
-		loop->slewing = 1;
-		ev.has_delta = 1;
-		ev.delta_us = d.slew_offset_ns / 1000;
-		ev.has_period = 1;
-		ev.period_s = (uint32_t)(d.slew_period_ns / VT_NS_PER_SEC);
-		ev.has_freq = 1;
-		ev.freq_ppb = d.freq_ppb;
-		ev.has_offset = 1;
-		ev.offset_us = offset_us(&s, 0);
-		vt_emit(env->out, vt_elapsed(env), &ev);
-		return VMBD_OK;
+	switch (ev->type) {
+	case VMBD_AGENT_EV_TCLO:
+	case VMBD_AGENT_EV_REPLY:
+		out.event = ev->type == VMBD_AGENT_EV_TCLO ? "tclo" : "reply";
+		out.command = ev->cmd;
+		out.command_len = ev->cmd_len;
+		out.reply = ev->reply;
+		out.reply_len = ev->reply_len;
+		break;
+	case VMBD_AGENT_EV_STEP:
+		out.event = "step";
+		out.cause = cause_name(ev->cause);
+		out.has_delta = 1;
+		out.delta_us = ev->delta_ns / 1000;
+		out.has_backward = 1;
+		out.backward = ev->backward;
+		out.has_offset = 1;
+		out.offset_us = ev->offset_ns / 1000;
+		break;
+	case VMBD_AGENT_EV_SLEW:
+		out.event = "slew";
+		out.cause = cause_name(ev->cause);
+		out.has_delta = 1;
+		out.delta_us = ev->delta_ns / 1000;
+		out.has_period = 1;
+		out.period_s = (uint32_t)(ev->period_ns / VT_NS_PER_SEC);
+		out.has_freq = 1;
+		out.freq_ppb = ev->freq_ppb;
+		out.has_offset = 1;
+		out.offset_us = ev->offset_ns / 1000;
+		break;
+	case VMBD_AGENT_EV_IN_SYNC:
+		out.event = "in-sync";
+		out.cause = cause_name(ev->cause);
+		out.reason = vmbd_agent_in_sync_text(ev->in_sync);
+		out.has_offset = 1;
+		out.offset_us = ev->offset_ns / 1000;
+		break;
+	case VMBD_AGENT_EV_SYNC_FAILED:
+		out.event = "sync-failed";
+		out.cause = cause_name(ev->cause);
+		out.reason = vmbd_strerror(ev->rc);
+		break;
+	case VMBD_AGENT_EV_LOOP_START:
+		out.event = "loop-start";
+		out.has_period = 1;
+		out.period_s = (uint32_t)(ev->period_ns / VT_NS_PER_SEC);
+		break;
+	case VMBD_AGENT_EV_LOOP_STOP:
+		out.event = "loop-stop";
+		break;
+	case VMBD_AGENT_EV_SKIPPED:
+		out.event = "sync-skipped";
+		out.reason = skip_reason(ev);
+		once = ev->action->type == VMBD_ACT_SYNC_ONCE ||
+		       ev->action->what == VMBD_ACT_SYNC_ONCE;
+		out.cause = once ? cause_name(ev->cause) : "loop";
+		out.has_backward = once;
+		out.backward = ev->backward;
+		break;
 	default:
-		emit_in_sync(env, &s, "loop",
-			     s.guest_ns > s.host_ns + s.max_lag_ns
-				     ? "guest ahead; the loop never steps back"
-				     : "within the host's max lag");
-		return VMBD_OK;
+		return; /* ACTION: the daemon's business */
 	}
+	vt_emit(env->out, vt_elapsed(env), &out);
 }

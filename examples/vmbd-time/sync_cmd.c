@@ -44,7 +44,15 @@ static int sync_run(int argc, char **argv)
 
 		vt_wait(&env, env.t0 + end);
 	}
-	rc = vt_sync_once(&env, opts.backward, "command-line");
+	{
+		struct vmbd_agent agent;
+
+		rc = vmbd_agent_init(&agent, env.ctx, env.guest, &env.act, NULL);
+		vmbd_agent_set_events(&agent, vt_agent_event, &env);
+		if (rc == VMBD_OK)
+			rc = vmbd_agent_sync_once(&agent, opts.backward,
+						  VMBD_AGENT_CAUSE_LOCAL);
+	}
 	vt_env_close(&env);
 	return rc == VMBD_OK ? VMBD_TIME_EXIT_OK : VMBD_TIME_EXIT_ERROR;
 }

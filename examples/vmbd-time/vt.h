@@ -94,28 +94,16 @@ int vt_wait(struct vt_env *env, int64_t until);
 /* Log callback printing through the output as "log" events. */
 void vt_log_cb(void *arg, int level, const char *msg);
 
-/* ---- sampling and one correction --------------------------------------- */
+/* ---- sampling and the agent's events (sync.c) -------------------------- */
 
-/* Host-guest-host sample through the library's sampler (timesync.h). */
+/* Host-guest-host sample through the library's sampler (timesync.h), for
+ * the program's own reports (refclock samples, the final offset). */
 int vt_sample(struct vt_env *env, struct vmbd_ts_sample *s);
 
-/* A one-shot sync (host request, startup, loop enable, command line).
- * Emits step / in-sync / sync-failed. Returns 0 or an error. */
-int vt_sync_once(struct vt_env *env, int backward, const char *cause);
-
-/* Loop state the daemon keeps across periods. */
-struct vt_loop {
-	uint32_t period_s;
-	int slew_on;
-	uint32_t percent;
-	int slewing;                  /* a slew or frequency is in effect */
-	struct vmbd_ts_estimator est; /* learns the guest's frequency error */
-};
-
-int vt_sync_loop(struct vt_env *env, struct vt_loop *loop);
-/* Back to the nominal rate and forget the frequency (loop start/stop,
- * exit), as open-vm-tools does. */
-void vt_slew_nominal(struct vt_env *env, struct vt_loop *loop);
+/* Event callback for a struct vmbd_agent (arg: the env): prints step,
+ * slew, in-sync, sync-failed, loop-start/stop, sync-skipped, tclo and
+ * reply events; ACTION events are ignored (the daemon handles them). */
+void vt_agent_event(void *arg, const struct vmbd_agent_event *ev);
 
 /* ---- options shared by sync and daemon (opts.c) -------------------------- */
 

@@ -15,6 +15,8 @@
  *   clock.h     clock interface (real, dry-run, simulated guest)
  *   sim.h       in-process host simulator
  *   script.h    simulator host scripts
+ *   agent.h     the time-sync agent: TCLO poll + policy + sampler +
+ *               decision + clock, what vmbd-time's daemon runs
  */
 #ifndef VMBACKDOOR_VMBACKDOOR_H
 #define VMBACKDOOR_VMBACKDOOR_H
@@ -31,5 +33,6 @@
 #include <vmbackdoor/clock.h>
 #include <vmbackdoor/sim.h>
 #include <vmbackdoor/script.h>
+#include <vmbackdoor/agent.h>
 
 #endif
