@@ -179,6 +179,17 @@ static void cmd_state_change(struct vmbd_policy *p, const char *args,
 	vmbd__policy_reply(out, VMBD__REPLY_OK);
 }
 
+static void cmd_timeinfo(struct vmbd_policy *p, const char *args, size_t len,
+			 int has_args, int64_t now_ns, int row_arg,
+			 struct vmbd_policy_result *out)
+{
+	/* Linux vmtoolsd registers TimeInfo_Update but, unless tools.conf
+	 * sets timeInfo.enabled (off by default), refuses it like this. */
+	(void)p, (void)args, (void)len, (void)has_args, (void)now_ns;
+	(void)row_arg;
+	vmbd__policy_reply(out, VMBD__REPLY_NO_TIMEINFO);
+}
+
 static void cmd_set_option(struct vmbd_policy *p, const char *args,
 			   size_t len, int has_args, int64_t now_ns,
 			   int row_arg, struct vmbd_policy_result *out)
@@ -233,6 +244,7 @@ static const struct command_row command_rows[] = {
 	COMMAND("Capabilities_Register", cmd_capabilities, 0),
 	COMMAND("Set_Option", cmd_set_option, 0),
 	COMMAND("Time_Synchronize", cmd_time_synchronize, 0),
+	COMMAND("TimeInfo_Update", cmd_timeinfo, 0),
 	COMMAND("OS_Halt", cmd_state_change, VMBD_OS_HALT),
 	COMMAND("OS_Reboot", cmd_state_change, VMBD_OS_REBOOT),
 	COMMAND("OS_PowerOn", cmd_state_change, VMBD_OS_POWERON),
@@ -245,22 +257,43 @@ static void result_clear(struct vmbd_policy_result *out)
 	memset(out, 0, sizeof(*out));
 }
 
+/* Normalise the caller's flags to 0/1 into the engine's own copy. */
+static void copy_local(struct vmbd_policy *p,
+		       const struct vmbd_policy_local *local)
+{
+	memset(&p->local, 0, sizeof(p->local));
+	if (local != NULL) {
+		p->local.disable_all = local->disable_all != 0;
+		p->local.disable_periodic = local->disable_periodic != 0;
+		p->local.never_backward = local->never_backward != 0;
+	}
+}
+
 int vmbd_policy_init(struct vmbd_policy *p,
 		     const struct vmbd_policy_local *local)
 {
 	if (p == NULL)
 		return VMBD_EINVAL;
 	memset(p, 0, sizeof(*p));
-	if (local != NULL) {
-		p->local.disable_all = local->disable_all != 0;
-		p->local.disable_periodic = local->disable_periodic != 0;
-		p->local.never_backward = local->never_backward != 0;
-	}
+	copy_local(p, local);
 	p->s.loop_state = VMBD_LOOP_INITIALIZING;
 	p->s.period_s = VMBD_POLICY_DEFAULT_PERIOD_S;
 	p->s.percent = VMBD_POLICY_DEFAULT_PERCENT;
 	p->s.allow = 1;
 	p->next_due_ns = VMBD_POLICY_NEVER;
+	return VMBD_OK;
+}
+
+int vmbd_policy_set_local(struct vmbd_policy *p,
+			  const struct vmbd_policy_local *local,
+			  int64_t now_mono_ns, struct vmbd_policy_result *out)
+{
+	if (out != NULL)
+		result_clear(out);
+	if (p == NULL || out == NULL)
+		return VMBD_EINVAL;
+	copy_local(p, local);
+	vmbd__policy_loop_update(p, now_mono_ns, out);
 	return VMBD_OK;
 }
 

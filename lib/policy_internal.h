@@ -16,6 +16,7 @@
 #define VMBD__REPLY_BAD_OPTION "ERROR Unknown or invalid option"
 #define VMBD__REPLY_TOKENIZE "ERROR Unable to tokenize TimeSync RPC data"
 #define VMBD__REPLY_SYNC_FAILED "ERROR Unable to sync time"
+#define VMBD__REPLY_NO_TIMEINFO "ERROR TimeInfo not enabled"
 
 /* Set the reply text (a NUL-terminated constant shorter than the buffer). */
 void vmbd__policy_reply(struct vmbd_policy_result *out, const char *text);

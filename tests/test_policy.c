@@ -68,6 +68,48 @@ static void test_init_copies_local_veto(void **state)
 	assert_int_equal(res.actions[0].reason, VMBD_VETO_DISABLE_ALL);
 }
 
+static void test_set_local_at_run_time(void **state)
+{
+	struct vmbd_policy p;
+	struct vmbd_policy_local periodic = {0, 1, 0};
+	struct vmbd_policy_result res;
+	struct vmbd_policy_tick t;
+
+	(void)state;
+	vmbd_policy_init(&p, NULL);
+	feed_str(&p, "Set_Option time.synchronize.tools.startup 0", 0, &res);
+	feed_str(&p, "Set_Option synctime 1", 0, &res);
+	assert_int_equal(res.n_actions, 1);
+	assert_int_equal(res.actions[0].type, VMBD_ACT_LOOP_START);
+
+	/* Vetoing periodic syncs stops the running loop ... */
+	assert_int_equal(vmbd_policy_set_local(&p, &periodic, 10, &res), 0);
+	assert_int_equal(res.reply_len, 0);
+	assert_int_equal(res.n_actions, 1);
+	assert_int_equal(res.actions[0].type, VMBD_ACT_LOOP_STOP);
+	vmbd_policy_tick(&p, 100, &t);
+	assert_int_equal(t.due, 0);
+	assert_true(t.next_due_ns == VMBD_POLICY_NEVER);
+	/* ... setting the same again changes nothing ... */
+	assert_int_equal(vmbd_policy_set_local(&p, &periodic, 20, &res), 0);
+	assert_int_equal(res.n_actions, 0);
+	/* ... and lifting it resumes the host's loop, due at once. */
+	assert_int_equal(vmbd_policy_set_local(&p, NULL, 30, &res), 0);
+	assert_int_equal(res.n_actions, 1);
+	assert_int_equal(res.actions[0].type, VMBD_ACT_LOOP_START);
+	assert_int_equal(res.actions[0].period_s, 60);
+	vmbd_policy_tick(&p, 30, &t);
+	assert_int_equal(t.due, 1);
+	/* Host state survives: the startup chance stays used up. */
+	feed_str(&p, "Set_Option time.synchronize.tools.startup 1", 40, &res);
+	assert_int_equal(res.n_actions, 0);
+
+	assert_int_equal(vmbd_policy_set_local(NULL, NULL, 0, &res),
+			 VMBD_EINVAL);
+	assert_int_equal(vmbd_policy_set_local(&p, NULL, 0, NULL),
+			 VMBD_EINVAL);
+}
+
 static void test_null_arguments(void **state)
 {
 	struct vmbd_policy p;
@@ -225,6 +267,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_initial_state_matches_open_vm_tools),
 		cmocka_unit_test(test_init_copies_local_veto),
+		cmocka_unit_test(test_set_local_at_run_time),
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_feed_clears_previous_result),
 		cmocka_unit_test(test_sync_failed),

@@ -2,7 +2,8 @@
  * Model-based property test of the policy engine.
  *
  * Runs VMBD_PROPERTY_ITERS (default 100000) seeded random command
- * sequences, each one engine lifetime with random local veto flags, of
+ * sequences, each one engine lifetime with random local veto flags
+ * (sometimes changed mid-sequence with vmbd_policy_set_local), of
  * valid commands, invalid values, mutated commands and raw garbage
  * (NULs, high bytes). An independent reference model, written from
  * PROTOCOL.md section 6 and policy.h, interprets every command too.
@@ -190,6 +191,8 @@ static void model_feed(struct model *m, const char *cmd, size_t n)
 		   IS("OS_Halt") || IS("OS_Reboot") || IS("OS_PowerOn") ||
 		   IS("OS_Resume") || IS("OS_Suspend")) {
 		m->reply = "OK ";
+	} else if (IS("TimeInfo_Update")) {
+		m->reply = "ERROR TimeInfo not enabled";
 	} else if (IS("Time_Synchronize")) {
 		size_t s = name_n + 1, e;
 		int one = 0;
@@ -484,6 +487,37 @@ static const char *check(const struct model *m,
 	return NULL;
 }
 
+/* P4 across a run-time veto change: the loop actions it yields keep the
+ * folded state equal to the model's. */
+static const char *change_local(struct model *m, struct vmbd_policy *p,
+				int *folded_active, int64_t now)
+{
+	struct vmbd_policy_result r;
+	struct vmbd_policy_settings s;
+	size_t i;
+
+	m->local.disable_all = pick(8) == 0;
+	m->local.disable_periodic = pick(8) == 0;
+	m->local.never_backward = pick(6) == 0;
+	if (vmbd_policy_set_local(p, &m->local, now, &r) != 0 ||
+	    r.reply_len != 0)
+		return "set_local failed or produced a reply";
+	for (i = 0; i < r.n_actions; i++) {
+		if (r.actions[i].type == VMBD_ACT_LOOP_START && !*folded_active)
+			*folded_active = 1;
+		else if (r.actions[i].type == VMBD_ACT_LOOP_STOP &&
+			 *folded_active)
+			*folded_active = 0;
+		else
+			return "P4 set_local gave an unexpected action";
+	}
+	vmbd_policy_get_settings(p, &s);
+	if (*folded_active != model_loop_active(m) ||
+	    s.loop_active != *folded_active)
+		return "P4 loop running differs after set_local";
+	return NULL;
+}
+
 static unsigned long env_ulong(const char *name, unsigned long dflt)
 {
 	const char *v = getenv(name);
@@ -527,13 +561,21 @@ static void test_policy_properties(void **state)
 			char buf[MAX_CMD + 8];
 			size_t n = gen_command(buf);
 			char *heap = malloc(n ? n : 1);
-			const char *why;
+			const char *why = NULL;
 
 			assert_non_null(heap);
 			memcpy(heap, buf, n);
 			memcpy(log.cmd[log.n], buf, n);
 			log.len[log.n++] = n;
 			now += (int64_t)pick(120) * NS_PER_S;
+			if (pick(40) == 0) {
+				/* The administrator changes the veto. */
+				why = change_local(&m, &gp.p, &folded, now);
+				if (why != NULL) {
+					dump_sequence(seed, seq, &m.local, &log);
+					fail_msg("%s", why);
+				}
+			}
 			model_feed(&m, heap, n);
 			assert_int_equal(
 				vmbd_policy_feed(&gp.p, heap, n, now, &gr.r), 0);

@@ -23,7 +23,10 @@
  *  3. Numbers are strict decimal. open-vm-tools parses with strtoul/strtol
  *     base 0, so " 5", "+5", "-1" (as 4294967295), "0x3c" and "074" are
  *     accepted; we accept only 1-10 decimal digits that fit in 32 bits.
- *     A negative percentCorrection (open-vm-tools: "use 50") is rejected.
+ *     A negative percentCorrection (open-vm-tools: "use 50") is rejected,
+ *     and `Time_Synchronize 0x1` (a backward-allowed sync in
+ *     open-vm-tools) gets the tokenize error. As in open-vm-tools,
+ *     Time_Synchronize reads only its first space-separated token.
  *  4. time.synchronize.allow is handled. open-vm-tools names it in its
  *     headers but no 12.x plugin handles it; we take "0" as "the host
  *     forbids time sync": every sync action is suppressed (reported as
@@ -42,10 +45,13 @@
  *     first space (vmtoolsd skips leading spaces and then mis-offsets the
  *     arguments); an empty or all-space command gets `ERROR Bad command`
  *     as in vmtoolsd.
- *  8. Broadcast_IP (a TCLO command of old hosts that OpenBSD's vmt answers)
- *     is not registered by open-vm-tools, so it gets `ERROR Unknown
- *     Command` here too; so does Set_Option broadcastIP (guestInfo's
- *     business, not time sync).
+ *  8. Not a difference, for the record: Broadcast_IP (a TCLO command of
+ *     old hosts that OpenBSD's vmt answers) is not registered by
+ *     open-vm-tools, so it gets `ERROR Unknown Command` here too;
+ *     Set_Option broadcastIP (guestInfo's, not time sync) gets the option
+ *     error; TimeInfo_Update gets `ERROR TimeInfo not enabled` as from
+ *     Linux vmtoolsd with its default tools.conf; OS_* answer `OK ` as
+ *     powerOps does when no power script is configured.
  *  9. time.synchronize.guest.resync[.timeout] are parsed and kept, as in
  *     open-vm-tools' POSIX build, which has no native time service to
  *     hand steps to; the first "resync 1" yields
@@ -166,7 +172,9 @@ struct vmbd_policy_result {
 };
 
 /* Guest-side veto, set by the local administrator (config file, command
- * line); the host cannot change it. All zero = no veto. */
+ * line); the host cannot change it. All zero = no veto. open-vm-tools
+ * 13.1 re-reads it before every sync; here vmbd_policy_set_local()
+ * changes it. */
 struct vmbd_policy_local {
 	int disable_all;      /* never change the clock, whatever the host says */
 	int disable_periodic; /* one-shot syncs only; no periodic loop */
@@ -201,6 +209,17 @@ struct vmbd_policy {
  * (NULL = none). Returns VMBD_EINVAL if p is NULL. */
 VMBD_API int vmbd_policy_init(struct vmbd_policy *p,
 			      const struct vmbd_policy_local *local);
+
+/* Change the local veto at run time (the daemon re-read its
+ * configuration). Fills *out with no reply (reply_len 0) and the loop
+ * actions the change causes: LOOP_STOP when the new veto stops a running
+ * loop, LOOP_START when lifting it lets the host's loop run (first sync due
+ * at now_mono_ns). Host-set state and the startup chance are kept.
+ * Returns 0, or VMBD_EINVAL for NULL p/out (local NULL = no veto). */
+VMBD_API int vmbd_policy_set_local(struct vmbd_policy *p,
+				   const struct vmbd_policy_local *local,
+				   int64_t now_mono_ns,
+				   struct vmbd_policy_result *out);
 
 /* Feed one TCLO command: len bytes at cmd (any bytes; need not be
  * NUL-terminated; cmd may be NULL when len is 0). now_mono_ns is the
