@@ -8,7 +8,10 @@
  * Every scenario runs 24 simulated hours (--hours N to change). Unless a
  * scenario says otherwise the host sends synctime 1, synctime.period 60,
  * slewCorrection 1 and percentCorrection 50, answers GETTIMEFULL_WITH_LAG
- * with a 1 s max lag, and the guest starts 300 ms behind the host.
+ * with a 1 s max lag, and the guest starts 300 ms behind the host. Drifts
+ * carry an odd fraction of a ppm (+200 ppm is +200.037) so that no
+ * estimator can land on the exact rate by integer luck; each backdoor
+ * call takes 2 us of simulated time.
  *
  * The offset (guest - host, exact, from the simulator) is read every
  * simulated second while the guest runs; max |offset| and RMS are over
@@ -62,23 +65,23 @@ struct scenario {
 };
 
 static const struct scenario scenarios[] = {
-	{"drift +200 ppm", 1, 1, 200000, 0, 0, ""},
-	{"drift -200 ppm", 1, 1, -200000, 0, 0, ""},
-	{"drift +500 ppm", 1, 1, 500000, 0, 0, ""},
-	{"read jitter 2 ms, +200 ppm", 1, 1, 200000, 2000, 0, ""},
-	{"interrupt-lag bursts, -200 ppm", 1, 1, -200000, 0, 1, ""},
-	{"suspend 10 min + Time_Sync 0", 1, 1, 200000, 0, 0,
+	{"drift +200 ppm", 1, 1, 200037, 0, 0, ""},
+	{"drift -200 ppm", 1, 1, -199963, 0, 0, ""},
+	{"drift +500 ppm", 1, 1, 499971, 0, 0, ""},
+	{"read jitter 2 ms, +200 ppm", 1, 1, 200037, 2000, 0, ""},
+	{"interrupt-lag bursts, -200 ppm", 1, 1, -199963, 0, 1, ""},
+	{"suspend 10 min + Time_Sync 0", 1, 1, 200037, 0, 0,
 	 "at %H suspend 600\n"
 	 "at %R tclo OS_Resume\n"
 	 "at %R tclo Time_Synchronize 0\n"},
-	{"suspend 10 min + Time_Sync 1", 1, 1, 200000, 0, 0,
+	{"suspend 10 min + Time_Sync 1", 1, 1, 200037, 0, 0,
 	 "at %H suspend 600\n"
 	 "at %R tclo OS_Resume\n"
 	 "at %R tclo Time_Synchronize 1\n"},
-	{"host clock jumps -3 s", 1, 1, 200000, 0, 0,
+	{"host clock jumps -3 s", 1, 1, 200037, 0, 0,
 	 "at %H host-step -3000000\n"},
-	{"synctime 0 all run", 0, 1, 200000, 0, 0, ""},
-	{"slewCorrection 0, -200 ppm", 1, 0, -200000, 0, 0, ""},
+	{"synctime 0 all run", 0, 1, 200037, 0, 0, ""},
+	{"slewCorrection 0, -200 ppm", 1, 0, -199963, 0, 0, ""},
 };
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -96,6 +99,7 @@ struct policy {
 
 struct stats {
 	double max_abs_ns;
+	double sum;
 	double sum_sq;
 	uint64_t n;
 	uint64_t steps;
@@ -586,6 +590,7 @@ static void measure(struct harness *h, int64_t now)
 	off = (double)(vmbd_sim_guest_now(h->sim) - vmbd_sim_host_now(h->sim));
 	if (fabs(off) > h->st.max_abs_ns)
 		h->st.max_abs_ns = fabs(off);
+	h->st.sum += off;
 	h->st.sum_sq += off * off;
 	h->st.n++;
 }
@@ -678,8 +683,10 @@ static int run(const struct scenario *sc, const struct policy *pol,
 
 static void print_ms(double ns)
 {
-	if (ns >= 1e9)
+	if (fabs(ns) >= 1e9)
 		printf(" %9.1f s ", ns / 1e9);
+	else if (fabs(ns) < 1e5)
+		printf(" %8.1f us", ns / 1e3);
 	else
 		printf(" %8.3f ms", ns / 1e6);
 }
@@ -730,8 +737,9 @@ int main(int argc, char **argv)
 	       "changes while the host had sync off\n"
 	       "  * open-vm-tools loop without its Linux-only kernel PLL "
 	       "(not modelled)\n\n", hours);
-	printf("%-32s %-15s %11s %11s %6s %5s %5s %5s\n", "scenario", "policy",
-	       "max|off|", "RMS", "steps", "back", "back!", "off!");
+	printf("%-32s %-15s %11s %11s %11s %6s %5s %5s %5s\n", "scenario",
+	       "policy", "max|off|", "RMS", "mean", "steps", "back", "back!",
+	       "off!");
 	for (i = 0; i < N_SCENARIOS; i++) {
 		if (only && !strstr(scenarios[i].name, only))
 			continue;
@@ -746,6 +754,7 @@ int main(int argc, char **argv)
 			       policies[j].name);
 			print_ms(st.max_abs_ns);
 			print_ms(rms);
+			print_ms(st.n ? st.sum / (double)st.n : 0.0);
 			printf(" %6" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64
 			       "\n", st.steps, st.backward, st.backward_unallowed,
 			       st.changes_off);

@@ -2,19 +2,34 @@
  * Step/slew decision (open-vm-tools' TimeSyncDoSyncWork rules) and the
  * frequency estimator that makes the loop's slew converge.
  *
- * The estimator is a type-II loop. Per loop sample, with error e (host -
- * guest - interrupt lag), period T and Kp = percent / 100:
- *   offset slewed over the next period   o = Kp * e      (open-vm-tools)
- *   frequency correction                 f += Ki * e / T, Ki = Kp^2 / 2
- * For a guest whose clock runs d fast, e(k+1) = e(k) - (d + f(k)) T - o(k),
- * whose characteristic polynomial z^2 - (2 - Kp - Ki) z + (1 - Kp) has
- * both roots inside the unit circle for 0 < Kp <= 1 (|z| = 0.71 at the
- * default 50 %), so e -> 0 and f -> -d: no steady error, where the
- * proportional slew alone leaves d T / Kp. To skip the slow part of the
- * transient, the first interval after a reset measures the residual rate
- * directly, (e(k-1) - o(k-1) - e(k)) / dt = d + f, and cancels it (a
- * frequency-locked first step), provided the previous offset was small
- * enough (<= 250 ppm of the interval) to have been slewed in full.
+ * Phase and frequency are kept apart. Per loop sample, with error e
+ * (host - guest - interrupt lag), period T and Kp = percent / 100, the
+ * phase is corrected proportionally, as open-vm-tools does:
+ *   offset slewed over the next period   o = Kp * e
+ * and the frequency is learned from what the clock did between two
+ * samples. When the previous offset o' was small enough that any kernel
+ * slews it in full within the interval dt (at most 500 ppm of dt, BSD
+ * adjtime()'s rate), the rest of the change is the guest's residual rate
+ * error, whatever the phase:
+ *   r = (e' - o' - e) / dt  = drift + correction
+ * The first such measurement sets the correction (f -= r: a frequency
+ * lock); later ones refine it (f -= r / 4, so at most 25 ppm per update
+ * with the 100 ppm gate below), which averages sampling noise. So a phase error (a startup offset, a
+ * host clock jump, a suspend) is slewed away without being integrated
+ * into the frequency, and the frequency converges to -drift, leaving no
+ * steady error (proportional slew alone leaves drift * T / Kp: 24 ms for
+ * 200 ppm at 60 s / 50 %).
+ *
+ * A residual that no oscillator can have (beyond twice the kernels' 500
+ * ppm before the lock, beyond 100 ppm after it) is a phase jump that
+ * happened inside the interval (host step, missed catch-up): it teaches
+ * nothing. Three such residuals in a row are believed: the guest's rate
+ * really changed (migration to another host), and the lock is redone.
+ * Before the first lock, a guest drifting so fast that the offsets are
+ * never small enough to measure (over 500 ppm at 50 %) is pulled in by
+ * integrating the error (f += Kp^2/2 * e / T) while |e| is within what
+ * a drift could cause in one interval (2 * 500 ppm * dt) and grows
+ * although it is being slewed, which a phase transient never does.
  *
  * Integer arithmetic only (kernel builds have no FPU); every product is
  * bounded by the limits in timesync.h so none can overflow.
@@ -24,9 +39,16 @@
 #include <string.h>
 
 #define NS_PER_S INT64_C(1000000000)
-/* First-step frequency lock only if the previous offset was slewed in
- * full: at most 250 ppm of the interval, half the classic adjtime rate. */
-#define LOCK_MAX_RATE_DIVISOR 4000
+/* A slew is surely complete within dt if it needed at most 500 ppm of dt
+ * (dt / 2000): BSD adjtime()'s rate, the slowest of the kernels. */
+#define SLEW_DONE_DIVISOR 2000
+/* Residual rates beyond these are phase jumps, not frequency. */
+#define JUMP_UNLOCKED_PPB (2 * VMBD_TS_MAX_FREQ_PPB)
+#define JUMP_LOCKED_PPB INT64_C(100000)
+/* Consecutive "jumps" that are believed to be a real rate change. */
+#define RELOCK_AFTER 3
+/* After the lock: f -= r / REFINE_DIVISOR (so at most 25 ppm a step). */
+#define REFINE_DIVISOR 4
 
 static int64_t abs64(int64_t v)
 {
@@ -50,6 +72,40 @@ void vmbd_ts_estimator_init(struct vmbd_ts_estimator *est)
 		memset(est, 0, sizeof(*est));
 }
 
+/* The guest's residual rate error over the last interval, ppb. */
+static int64_t residual_ppb(const struct vmbd_ts_estimator *est,
+			    int64_t error_ns, int64_t dt)
+{
+	/* |numerator| <= 3e9, times 1e9 fits in int64. */
+	return (est->last_error_ns - est->last_offset_ns - error_ns) *
+	       NS_PER_S / dt;
+}
+
+/* Learn from a measurable interval: lock, refine, or skip a jump. */
+static void learn_rate(struct vmbd_ts_estimator *est, int64_t r)
+{
+	int64_t limit = est->freq_locked ? JUMP_LOCKED_PPB : JUMP_UNLOCKED_PPB;
+
+	if (abs64(r) > limit && ++est->outliers < RELOCK_AFTER)
+		return; /* a phase jump inside the interval */
+	if (!est->freq_locked || est->outliers >= RELOCK_AFTER) {
+		est->freq_ppb -= r;
+		est->freq_locked = 1;
+	} else {
+		est->freq_ppb -= r / REFINE_DIVISOR;
+	}
+	est->outliers = 0;
+	est->updates++;
+}
+
+/* The error kept its sign and did not shrink although half of it was
+ * slewed: a rate, not a phase transient (which only shrinks). */
+static int growing(int64_t last_error_ns, int64_t error_ns)
+{
+	return (last_error_ns < 0) == (error_ns < 0) &&
+	       abs64(error_ns) >= abs64(last_error_ns);
+}
+
 /* Update the frequency from this sample and remember it. */
 static void learn(struct vmbd_ts_estimator *est, int64_t host_ns,
 		  int64_t error_ns, int64_t offset_ns, int64_t period_ns,
@@ -62,30 +118,23 @@ static void learn(struct vmbd_ts_estimator *est, int64_t host_ns,
 		     abs64(est->last_error_ns) <= VMBD_TS_LEARN_MAX_ERROR_NS &&
 		     abs64(est->last_offset_ns) <= VMBD_TS_LEARN_MAX_ERROR_NS;
 
-	if (usable) {
-		if (!est->freq_locked &&
-		    abs64(est->last_offset_ns) <= dt / LOCK_MAX_RATE_DIVISOR) {
-			/* |numerator| <= 3e9, times 1e9 fits in int64. */
-			int64_t residual_ppb =
-				(est->last_error_ns - est->last_offset_ns -
-				 error_ns) * NS_PER_S / dt;
+	if (usable && abs64(est->last_offset_ns) <= dt / SLEW_DONE_DIVISOR) {
+		learn_rate(est, residual_ppb(est, error_ns, dt));
+	} else if (usable && !est->freq_locked &&
+		   abs64(error_ns) <= dt / (NS_PER_S / JUMP_UNLOCKED_PPB) &&
+		   growing(est->last_error_ns, error_ns)) {
+		/* Fast drift before the lock: Ki * e = e * percent^2 /
+		 * 20000; |e| <= 1e9 here, so times 1e9 fits. */
+		int64_t ki_e = error_ns * (int64_t)percent * (int64_t)percent /
+			       20000;
 
-			est->freq_ppb -= residual_ppb;
-			est->freq_locked = 1;
-		} else {
-			/* Ki * e = e * percent^2 / 20000; <= 5e8, times 1e9
-			 * fits. */
-			int64_t ki_e = error_ns * (int64_t)percent *
-				       (int64_t)percent / 20000;
-
-			est->freq_ppb += ki_e * NS_PER_S / dt;
-		}
-		/* The kernels refuse more; holding the limit also stops the
-		 * integral winding up past it. */
-		est->freq_ppb = clamp64(est->freq_ppb, -VMBD_TS_MAX_FREQ_PPB,
-					VMBD_TS_MAX_FREQ_PPB);
+		est->freq_ppb += ki_e * NS_PER_S / dt;
 		est->updates++;
 	}
+	/* The kernels refuse more; holding the limit also stops the
+	 * estimate winding up past it. */
+	est->freq_ppb = clamp64(est->freq_ppb, -VMBD_TS_MAX_FREQ_PPB,
+				VMBD_TS_MAX_FREQ_PPB);
 	est->last_host_ns = host_ns;
 	est->last_error_ns = error_ns;
 	est->last_offset_ns = offset_ns;

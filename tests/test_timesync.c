@@ -696,6 +696,151 @@ static void test_estimator_converges_across_settings(void **state)
 	}
 }
 
+/* ---- phase apart from frequency ------------------------------------------
+ *
+ * A guest clock under the loop, one period at a time, with every slew
+ * completed within its period (Linux ADJ_TICK): offset (guest - host)
+ * moves by (drift + correction) * T less the slewed offset.
+ */
+struct phase_model {
+	int64_t drift_ppb;
+	int64_t offset_ns;
+	int64_t host_ns;
+	int64_t freq_ppb;
+};
+
+static void model_period(struct phase_model *m, struct vmbd_ts_estimator *est)
+{
+	struct vmbd_ts_sample s;
+	struct vmbd_ts_decision d;
+
+	memset(&s, 0, sizeof(s));
+	s.host_ns = m->host_ns;
+	s.guest_ns = m->host_ns + m->offset_ns;
+	s.max_lag_ns = 5 * NS_PER_S; /* the tests below never step */
+	s.has_interrupt_lag = 1;
+	d = decide(s, &loop_slew, est);
+	assert_int_equal(d.action, VMBD_TS_SLEW);
+	m->freq_ppb = d.freq_ppb;
+	/* ppb times 60 s is 60 ns per ppb. */
+	m->offset_ns += (m->drift_ppb + m->freq_ppb) * 60 + d.slew_offset_ns;
+	m->host_ns += 60 * NS_PER_S;
+}
+
+static void model_start(struct phase_model *m, int64_t drift_ppb,
+			int64_t offset_ns, struct vmbd_ts_estimator *est)
+{
+	memset(m, 0, sizeof(*m));
+	m->drift_ppb = drift_ppb;
+	m->offset_ns = offset_ns;
+	m->host_ns = T0_S * NS_PER_S;
+	vmbd_ts_estimator_init(est);
+}
+
+static int64_t abs_i64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/* Property: an offset step (the host clock jumps 3 s back, or 20 ms) after
+ * the frequency is locked is slewed away without moving the frequency:
+ * it is phase, not rate. (The demo's -3 s host jump used to drive the
+ * correction to the -500 ppm clamp.) */
+static void test_estimator_phase_jump_keeps_frequency(void **state)
+{
+	static const int64_t jumps[] = {3 * NS_PER_S, -3 * NS_PER_S,
+					20 * NS_PER_MS, -700 * NS_PER_MS};
+	struct vmbd_ts_estimator est;
+	struct phase_model m;
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(jumps) / sizeof(jumps[0]); i++) {
+		model_start(&m, 100000, 0, &est);
+		for (k = 0; k < 20; k++)
+			model_period(&m, &est);
+		assert_true(abs_i64(est.freq_ppb + 100000) <= 1000);
+		m.offset_ns += jumps[i];
+		for (k = 0; k < 40; k++) {
+			model_period(&m, &est);
+			assert_true(abs_i64(est.freq_ppb + 100000) <= 1000);
+		}
+		assert_true(abs_i64(m.offset_ns) < 100 * NS_PER_US);
+	}
+}
+
+/* Property: a startup offset is not taken for a frequency error: a guest
+ * with a perfect oscillator 300 ms behind gets no correction beyond 1 ppm
+ * while the offset is slewed in. */
+static void test_estimator_startup_offset_not_integrated(void **state)
+{
+	struct vmbd_ts_estimator est;
+	struct phase_model m;
+	int k;
+
+	(void)state;
+	model_start(&m, 0, -300 * NS_PER_MS, &est);
+	for (k = 0; k < 40; k++) {
+		model_period(&m, &est);
+		assert_true(abs_i64(est.freq_ppb) <= 1000);
+	}
+	assert_int_equal(est.freq_locked, 1);
+	assert_true(abs_i64(m.offset_ns) < 10 * NS_PER_US);
+}
+
+/* A real rate change (the VM moved to another host) shows as the same
+ * implausible residual period after period: after three the estimator
+ * believes it and locks again. One implausible residual alone is a jump
+ * and changes nothing. */
+static void test_estimator_relocks_on_rate_change(void **state)
+{
+	struct vmbd_ts_estimator est;
+	struct phase_model m;
+	int k;
+
+	(void)state;
+	model_start(&m, 100000, 0, &est);
+	for (k = 0; k < 20; k++)
+		model_period(&m, &est);
+	m.drift_ppb = 400000;
+	model_period(&m, &est);
+	model_period(&m, &est);
+	assert_int_equal(est.outliers, 1);
+	assert_true(abs_i64(est.freq_ppb + 100000) <= 1000);
+	for (k = 0; k < 40; k++)
+		model_period(&m, &est);
+	assert_int_equal(est.outliers, 0);
+	assert_true(abs_i64(est.freq_ppb + 400000) <= 1000);
+	assert_true(abs_i64(m.offset_ns) < 100 * NS_PER_US);
+}
+
+/* After the lock each measurement moves the correction by a quarter of
+ * the residual, so one noisy sample cannot throw it far. */
+static void test_estimator_refines_by_a_quarter(void **state)
+{
+	struct vmbd_ts_estimator est;
+	struct vmbd_ts_decision d;
+	struct vmbd_ts_sample s;
+	uint32_t updates;
+
+	(void)state;
+	vmbd_ts_estimator_init(&est);
+	s = mk(0, NS_PER_S, 1, 0);
+	decide(s, &loop_slew, &est);
+	s.host_ns += 60 * NS_PER_S;
+	s.guest_ns = s.host_ns;
+	d = decide(s, &loop_slew, &est); /* locked at 0 */
+	assert_int_equal(est.freq_locked, 1);
+	updates = est.updates;
+	/* 4.8 ms ahead after a period with nothing slewed: 80 ppm fast. */
+	s.host_ns += 60 * NS_PER_S;
+	s.guest_ns = s.host_ns + 4800 * NS_PER_US;
+	d = decide(s, &loop_slew, &est);
+	assert_true(d.freq_ppb == -20000);
+	assert_int_equal(est.updates, updates + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +861,10 @@ int main(void)
 		cmocka_unit_test(test_estimator_frequency_is_clamped),
 		cmocka_unit_test(test_estimator_converges_on_drifting_clock),
 		cmocka_unit_test(test_estimator_converges_across_settings),
+		cmocka_unit_test(test_estimator_phase_jump_keeps_frequency),
+		cmocka_unit_test(test_estimator_startup_offset_not_integrated),
+		cmocka_unit_test(test_estimator_relocks_on_rate_change),
+		cmocka_unit_test(test_estimator_refines_by_a_quarter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

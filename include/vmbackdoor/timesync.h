@@ -24,11 +24,13 @@
  *    The loop's SLEW improves on open-vm-tools' proportional slew (which
  *    leaves a steady error of drift * period / percent, 24 ms for a 200
  *    ppm guest at 60 s / 50 %): a caller-owned estimator learns the guest
- *    clock's frequency error across periods, a frequency-locked first
- *    estimate followed by a proportional-integral phase-locked loop, and
- *    each SLEW carries both the offset to correct over the period
- *    (percent % of the error, the proportional part, as open-vm-tools)
- *    and a frequency correction in ppb to hold from now on.
+ *    clock's frequency error across periods from the rate the clock
+ *    showed between samples (a frequency lock, then refinement), apart
+ *    from the phase: an offset step (host clock jump, suspend) is slewed
+ *    away, never taken for a frequency error. Each SLEW carries both the
+ *    offset to correct over the period (percent % of the error, the
+ *    proportional part, as open-vm-tools) and a frequency correction in
+ *    ppb to hold from now on.
  *
  * Contract with the clock (clock.h vmbd_clock_slew(offset, period, freq)):
  * on SLEW apply slew_offset_ns over slew_period_ns and set the frequency
@@ -111,6 +113,7 @@ struct vmbd_ts_estimator {
 	int have_last;          /* last_* valid (cleared by steps, gaps) */
 	int freq_locked;        /* first frequency estimate done */
 	uint32_t updates;       /* frequency updates since init */
+	uint32_t outliers;      /* implausible residual rates in a row */
 };
 
 /* Reset to nominal: no frequency correction, no history. */
