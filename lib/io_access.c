@@ -3,6 +3,7 @@
 #include <vmbackdoor/io.h>
 
 #if defined(__linux__) && (defined(__x86_64__) || defined(__i386__))
+#include <errno.h>
 #include <sys/io.h>
 
 /*
@@ -18,10 +19,11 @@
 
 int vmbd_io_request_access(void)
 {
-	/* Refusal: EPERM without CAP_SYS_RAWIO; anything else (EINVAL,
-	 * ENOMEM) is as good as a refusal to us. */
+	/* ENOSYS: a kernel built without CONFIG_X86_IOPL_IOPERM cannot grant
+	 * it at all. Otherwise EPERM (no CAP_SYS_RAWIO) and anything else
+	 * (EINVAL, ENOMEM) are a refusal. */
 	if (ioperm(ACCESS_FIRST, ACCESS_COUNT, 1) != 0)
-		return VMBD_EPERM;
+		return errno == ENOSYS ? VMBD_ENOTSUP : VMBD_EPERM;
 	return VMBD_OK;
 }
 

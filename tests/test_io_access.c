@@ -4,6 +4,7 @@
  * (-Wl,--wrap=ioperm, tests/io_access.cmake): no real port access is
  * requested and no port is touched.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@ static struct {
 	unsigned long from, num;
 	int turn_on;
 	int result;
+	int err;        /* errno set when result is -1 */
 } seen;
 
 int __wrap_ioperm(unsigned long from, unsigned long num, int turn_on)
@@ -30,6 +32,8 @@ int __wrap_ioperm(unsigned long from, unsigned long num, int turn_on)
 	seen.from = from;
 	seen.num = num;
 	seen.turn_on = turn_on;
+	if (seen.result != 0)
+		errno = seen.err;
 	return seen.result;
 }
 
@@ -75,7 +79,23 @@ static void test_refusal_is_eperm(void **state)
 	(void)state;
 	seen.calls = 0;
 	seen.result = -1;
+	seen.err = EPERM;
 	assert_int_equal(vmbd_io_request_access(), VMBD_EPERM);
+	assert_int_equal(seen.calls, 1);
+	seen.err = EINVAL;
+	assert_int_equal(vmbd_io_request_access(), VMBD_EPERM);
+	assert_int_equal(seen.calls, 2);
+}
+
+/* A kernel without CONFIG_X86_IOPL_IOPERM answers ENOSYS: there is no
+ * grant to ask for, which is "not supported", not a refusal. */
+static void test_kernel_without_ioperm_is_enotsup(void **state)
+{
+	(void)state;
+	seen.calls = 0;
+	seen.result = -1;
+	seen.err = ENOSYS;
+	assert_int_equal(vmbd_io_request_access(), VMBD_ENOTSUP);
 	assert_int_equal(seen.calls, 1);
 }
 
@@ -84,6 +104,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grant_covers_every_byte_accessed),
 		cmocka_unit_test(test_refusal_is_eperm),
+		cmocka_unit_test(test_kernel_without_ioperm_is_enotsup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,8 +102,9 @@ VMBD_API const struct vmbd_io_ops *vmbd_io_arm64(void);
  * bitmap for every byte of the 4-byte `inl`, and QEMU TCG enforces it;
  * never iopl, which opens every port). Executes no backdoor instruction. Returns 0,
  * VMBD_EPERM when refused (no CAP_SYS_RAWIO) or VMBD_ENOTSUP on platforms
- * without port I/O or without a narrow way to ask. The grant is
- * process-wide and kept (it is the kernel's state, not the library's). */
+ * without port I/O or without a narrow way to ask (non-Linux, or a Linux
+ * kernel built without ioperm: ENOSYS). The grant is process-wide and
+ * kept (it is the kernel's state, not the library's). */
 VMBD_API int vmbd_io_request_access(void);
 
 /*
