@@ -73,11 +73,16 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
   set_tests_properties(interop_trap_selftest PROPERTIES LABELS interop
                        SKIP_RETURN_CODE 77 TIMEOUT 120)
   if(VMBD_SANITIZE)
-    # The traced guest programs are instrumented too, and LeakSanitizer
-    # aborts under ptrace ("does not work under ptrace"); ASan and UBSan
-    # keep checking everything else, in the harness and in the guests.
-    set_property(TEST interop_trap_selftest APPEND PROPERTY
+    # Traced programs of ours (trap_guest, vmbd-rpc) are instrumented too,
+    # and LeakSanitizer aborts under ptrace ("does not work under
+    # ptrace"); ASan and UBSan keep checking everything else, in the
+    # harness and in the guests.
+    set_property(TEST interop_trap_selftest interop_rpctool APPEND PROPERTY
                  ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+    if(TARGET vmbd-rpc)
+      set_property(TEST interop_rpc_compare APPEND PROPERTY
+                   ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+    endif()
   endif()
 else()
   vmbd_skip_test(interop_rpctool

@@ -7,6 +7,11 @@ find_program(VMBD_VALGRIND valgrind)
 if(NOT TARGET test_policy_property)
   # No cmocka: test_policy_property is a SKIPPED placeholder.
   vmbd_skip_test(policy_property_memcheck "cmocka not found (libcmocka-dev)" policy)
+elseif(VMBD_SANITIZE)
+  # Valgrind cannot run an ASan-instrumented program (both replace malloc
+  # and own the shadow memory); the sanitizers check this build instead.
+  vmbd_skip_test(policy_property_memcheck
+    "valgrind cannot run a VMBD_SANITIZE build; the sanitizers check it" policy)
 elseif(VMBD_VALGRIND)
   add_test(NAME policy_property_memcheck
     COMMAND ${VMBD_VALGRIND} --quiet --error-exitcode=1 --leak-check=full

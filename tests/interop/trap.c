@@ -73,7 +73,11 @@ static void proc_inherit(struct trap *t, pid_t tgid)
 		child->sites = malloc((n ? n : 1) * sizeof(*child->sites));
 		if (!child->sites)
 			return;
-		memcpy(child->sites, parent->sites, n * sizeof(*child->sites));
+		/* A parent without patched sites has sites == NULL:
+		 * memcpy from NULL is undefined even for 0 bytes. */
+		if (n)
+			memcpy(child->sites, parent->sites,
+			       n * sizeof(*child->sites));
 		child->nsites = child->cap = n;
 		memcpy(child->exe, parent->exe, sizeof(child->exe));
 		return;
