@@ -76,13 +76,14 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
     # Traced programs of ours (trap_guest, vmbd-rpc) are instrumented too,
     # and LeakSanitizer aborts under ptrace ("does not work under
     # ptrace"); ASan and UBSan keep checking everything else, in the
-    # harness and in the guests.
-    set_property(TEST interop_trap_selftest interop_rpctool APPEND PROPERTY
-                 ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
-    if(TARGET vmbd-rpc)
-      set_property(TEST interop_rpc_compare APPEND PROPERTY
-                   ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
-    endif()
+    # harness and in the guests. Every interop_* test, present and future.
+    get_property(vmbd_dir_tests DIRECTORY PROPERTY TESTS)
+    foreach(t ${vmbd_dir_tests})
+      if(t MATCHES "^interop_")
+        set_property(TEST ${t} APPEND PROPERTY
+                     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+      endif()
+    endforeach()
   endif()
 else()
   vmbd_skip_test(interop_rpctool
