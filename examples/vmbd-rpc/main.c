@@ -216,6 +216,10 @@ int main(int argc, char **argv)
 	size_t cmd_len, reply_len = 0;
 	int rc, status;
 
+	/* vmbd_open() keeps the log callback of the ctx it is given, so the
+	 * ctx must start zeroed (detect.h): stack garbage there was called
+	 * as a function when the machine was not VMware (found by valgrind). */
+	memset(&ctx, 0, sizeof(ctx));
 	status = parse(argc, argv, &o);
 	if (status != EXIT_OK)
 		return status < 0 ? EXIT_OK : status;
