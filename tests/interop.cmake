@@ -72,19 +72,6 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
                    $<TARGET_FILE:trap_guest_lib>)
   set_tests_properties(interop_trap_selftest PROPERTIES LABELS interop
                        SKIP_RETURN_CODE 77 TIMEOUT 120)
-  if(VMBD_SANITIZE)
-    # Traced programs of ours (trap_guest, vmbd-rpc) are instrumented too,
-    # and LeakSanitizer aborts under ptrace ("does not work under
-    # ptrace"); ASan and UBSan keep checking everything else, in the
-    # harness and in the guests. Every interop_* test, present and future.
-    get_property(vmbd_dir_tests DIRECTORY PROPERTY TESTS)
-    foreach(t ${vmbd_dir_tests})
-      if(t MATCHES "^interop_")
-        set_property(TEST ${t} APPEND PROPERTY
-                     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
-      endif()
-    endforeach()
-  endif()
 else()
   vmbd_skip_test(interop_rpctool
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
