@@ -187,6 +187,9 @@ int vmbd__open_env(struct vmbd_ctx *ctx, unsigned flags,
 	rc = env->detect(di);
 	if (rc != VMBD_OK && rc != VMBD_ENOTSUP)
 		return rc;
+	/* Only a successful GETVERSION below fills these. */
+	di->version = 0;
+	di->product = 0;
 	if (di->hypervisor != VMBD_HV_VMWARE) {
 		if (!(flags & VMBD_OPEN_FORCE)) {
 			if (rc == VMBD_ENOTSUP)
@@ -238,6 +241,8 @@ int vmbd__open_env(struct vmbd_ctx *ctx, unsigned flags,
 	vmbd__log(log, log_arg, VMBD_LOG_INFO,
 		  "backdoor via %s: version %u, product type %u", ops->name,
 		  (unsigned)version, (unsigned)product);
+	di->version = version;
+	di->product = product;
 	return VMBD_OK;
 }
 

@@ -50,6 +50,20 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
       "vmbd-rpc not built (VMBD_BUILD_EXAMPLES=OFF)" interop)
   endif()
 
+  # Backdoor call counts of vmbd-time and vmbd-rpc on their real path
+  # (vmbd_open, port backend) with the harness as the VMware host.
+  if(TARGET vmbd-rpc AND TARGET vmbd-time)
+    add_test(NAME interop_real_path_calls
+             COMMAND sh ${VMBD_INTEROP_DIR}/real_path_calls.sh
+                     $<TARGET_FILE:vmbd-trap> $<TARGET_FILE:vmbd-time>
+                     $<TARGET_FILE:vmbd-rpc>)
+    set_tests_properties(interop_real_path_calls PROPERTIES
+                         LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 60)
+  else()
+    vmbd_skip_test(interop_real_path_calls
+      "vmbd-time/vmbd-rpc not built (VMBD_BUILD_EXAMPLES=OFF)" interop)
+  endif()
+
   # Point 3: vmtoolsd's timeSync against our policy engine and decision.
   add_executable(vmbd-interop-timesync ${VMBD_INTEROP_DIR}/timesync_compare.c)
   target_link_libraries(vmbd-interop-timesync PRIVATE vmbd_trap_engine)
@@ -80,6 +94,9 @@ else()
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)
   vmbd_skip_test(interop_timesync
+    "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
+    interop)
+  vmbd_skip_test(interop_real_path_calls
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)
   vmbd_skip_test(interop_trap_selftest

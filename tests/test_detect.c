@@ -235,6 +235,9 @@ static void test_open_vmware_port(void **state)
 	assert_int_equal(g_host.ncalls, 1);
 	fake_assert_cmd(&g_host, 0, VMBD_CMD_GETVERSION);
 	assert_int_equal(vmbd_ctx_calls(&ctx), 1);
+	/* that one call's answer is handed back: nobody needs a second */
+	assert_int_equal(info.version, 6);
+	assert_int_equal(info.product, VMBD_PRODUCT_WORKSTATION);
 	/* ctx is bound and usable */
 	push_getversion_ok();
 	assert_int_equal(vmbd_get_version(&ctx, &version, NULL), VMBD_OK);
@@ -354,10 +357,17 @@ static void test_open_no_backend(void **state)
 static void test_open_getversion_fails(void **state)
 {
 	struct vmbd_ctx ctx = {0};
+	struct vmbd_detect_info info;
 
 	(void)state;
+	/* A detect hook that leaves stale values: a failed open still
+	 * reports no version rather than whatever was there. */
+	g_fake_cpu.version = 7;
+	g_fake_cpu.product = VMBD_PRODUCT_ESX;
 	fake_push_unknown(&g_host);
-	assert_int_equal(vmbd__open_env(&ctx, 0, NULL, &fake_env), VMBD_EPROTO);
+	assert_int_equal(vmbd__open_env(&ctx, 0, &info, &fake_env), VMBD_EPROTO);
+	assert_int_equal(info.version, 0);
+	assert_int_equal(info.product, 0);
 	fake_push_ignore(&g_host);
 	assert_int_equal(vmbd__open_env(&ctx, 0, NULL, &fake_env), VMBD_EPROTO);
 	assert_int_equal(g_host.ncalls, 2);
@@ -381,6 +391,8 @@ static void test_open_real_refuses_here(void **state)
 	assert_int_equal(rc, VMBD_ENOTVMWARE);
 	assert_int_equal(vmbd_ctx_calls(&ctx), 0);
 	assert_null(ctx.io.ops);
+	assert_int_equal(info.version, 0);
+	assert_int_equal(info.product, 0);
 	assert_int_equal(vmbd_open(NULL, 0, NULL), VMBD_EINVAL);
 }
 

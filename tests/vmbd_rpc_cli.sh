@@ -49,6 +49,11 @@ check "vmware-rpctool's 15 LB calls" 1 "" "15 backdoor calls" -- \
 	--sim --no-hb --calls "info-get guestinfo.xy"
 check "HB: 7 calls" 1 "" "7 backdoor calls" -- \
 	--sim --calls "info-get guestinfo.xy"
+check "--verbose names the simulated host, no extra call" 1 "" \
+	"simulated host (vmware), backdoor version 6, product type 2" -- \
+	--sim --verbose "info-get guestinfo.xy"
+check "--verbose costs nothing: still 7 calls" 1 "" "7 backdoor calls" -- \
+	--sim --verbose --calls "info-get guestinfo.xy"
 check "two commands" 2 "" "one command expected" -- --sim a b
 check "--sim with --force" 2 "" "exclude" -- --sim --force x
 check "--sim-set without --sim" 2 "" "needs --sim" -- --sim-set a=b x

@@ -38,6 +38,7 @@ struct options {
 	int force;
 	int no_hb;
 	int calls;
+	int verbose;
 	const char *sim_set[SIM_SETS_MAX];
 	unsigned n_sim_set;
 	const char *command; /* NULL: standard input */
@@ -47,7 +48,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: " PROG " [--sim [--sim-set KEY=VALUE]...] [--force] "
-		"[--no-hb] [--calls] [COMMAND | -]\n"
+		"[--no-hb] [--calls] [--verbose] [COMMAND | -]\n"
 		"Send one RPCI command to the VMware host and print its reply.\n"
 		"  COMMAND       e.g. \"info-get guestinfo.userdata\"; read from\n"
 		"                standard input when absent or \"-\"\n"
@@ -57,6 +58,8 @@ static void usage(FILE *out)
 		"  --force       use the backdoor even if CPUID does not say VMware\n"
 		"  --no-hb       low-bandwidth transfers only\n"
 		"  --calls       report the number of backdoor calls on stderr\n"
+		"  --verbose     say on stderr which host answered (backdoor\n"
+		"                version and product, from the open: no extra call)\n"
 		"Exit: 0 success reply (stdout), 1 failure reply (stderr) or\n"
 		"message error, 2 usage, 3 not VMware, 4 backdoor unavailable.\n");
 }
@@ -69,18 +72,20 @@ static int parse(int argc, char **argv, struct options *o)
 		{"force", no_argument, NULL, 'f'},
 		{"no-hb", no_argument, NULL, 'l'},
 		{"calls", no_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->sim = 1; break;
 		case 'f': o->force = 1; break;
 		case 'l': o->no_hb = 1; break;
 		case 'c': o->calls = 1; break;
+		case 'v': o->verbose = 1; break;
 		case 'S':
 			if (o->n_sim_set >= SIM_SETS_MAX) {
 				fprintf(stderr, PROG ": too many --sim-set\n");
@@ -132,11 +137,18 @@ static int read_stdin(char *buf, size_t size, size_t *len)
 }
 
 static int open_sim(struct vmbd_ctx *ctx, struct vmbd_sim *sim,
-		    const struct options *o)
+		    const struct options *o, struct vmbd_detect_info *info)
 {
 	unsigned i;
 
 	vmbd_sim_init(sim);
+	/* What the simulated host would answer to GETVERSION, read from its
+	 * settings: --verbose costs no backdoor call here either. */
+	memset(info, 0, sizeof(*info));
+	info->hypervisor_present = 1;
+	info->hypervisor = VMBD_HV_VMWARE;
+	info->version = sim->version;
+	info->product = sim->product;
 	for (i = 0; i < o->n_sim_set; i++) {
 		char key[VMBD_SIM_RPC_KEY_MAX];
 		const char *eq = strchr(o->sim_set[i], '=');
@@ -162,16 +174,18 @@ static int open_sim(struct vmbd_ctx *ctx, struct vmbd_sim *sim,
 		       : EXIT_NO_BACKDOOR;
 }
 
-static int open_real(struct vmbd_ctx *ctx, const struct options *o)
+/* The open's one backdoor call (GETVERSION) also fills info->version and
+ * info->product, which --verbose shows. */
+static int open_real(struct vmbd_ctx *ctx, const struct options *o,
+		     struct vmbd_detect_info *info)
 {
-	struct vmbd_detect_info info;
-	int rc = vmbd_open(ctx, o->force ? VMBD_OPEN_FORCE : 0, &info);
+	int rc = vmbd_open(ctx, o->force ? VMBD_OPEN_FORCE : 0, info);
 
 	if (rc == VMBD_ENOTVMWARE) {
 		fprintf(stderr, PROG ": not running on VMware (CPUID hypervisor: "
 			"%s); no backdoor call made; --force tries anyway\n",
-			info.hypervisor_present
-				? vmbd_hypervisor_name(info.hypervisor)
+			info->hypervisor_present
+				? vmbd_hypervisor_name(info->hypervisor)
 				: "none");
 		return EXIT_NOT_VMWARE;
 	}
@@ -211,6 +225,7 @@ int main(int argc, char **argv)
 	static char reply[REPLY_MAX];
 	struct options o;
 	struct vmbd_ctx ctx;
+	struct vmbd_detect_info info;
 	struct vmbd_sim *sim = NULL;
 	const char *cmd;
 	size_t cmd_len, reply_len = 0;
@@ -243,14 +258,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": out of memory\n");
 			return EXIT_NO_BACKDOOR;
 		}
-		status = open_sim(&ctx, sim, &o);
+		status = open_sim(&ctx, sim, &o, &info);
 	} else {
-		status = open_real(&ctx, &o);
+		status = open_real(&ctx, &o, &info);
 	}
 	if (status != EXIT_OK) {
 		free(sim);
 		return status;
 	}
+	if (o.verbose)
+		fprintf(stderr, PROG ": %s host (%s), backdoor version %u, "
+			"product type %u\n", o.sim ? "simulated" : "real",
+			vmbd_hypervisor_name(info.hypervisor),
+			(unsigned)info.version, (unsigned)info.product);
 	rc = vmbd_rpci_send_one(&ctx, o.no_hb ? VMBD_CHANNEL_NO_HB : 0, cmd,
 				cmd_len, reply, sizeof(reply), &reply_len);
 	status = report(rc, reply, reply_len);

@@ -102,6 +102,19 @@ static int open_sim(struct vmbd_time_host *host)
 		return VMBD_TIME_EXIT_ERROR;
 	}
 	vmbd_ctx_set_log(&host->ctx, log_stderr, NULL);
+	/* The simulated host is checked as vmbd_open() checks a real one:
+	 * one GETVERSION, whose answer is kept, so a --sim run makes exactly
+	 * the backdoor calls a run on VMware makes. */
+	host->info.hypervisor_present = 1;
+	host->info.hypervisor = VMBD_HV_VMWARE;
+	rc = vmbd_get_version(&host->ctx, &host->info.version,
+			      &host->info.product);
+	if (rc < 0) {
+		fprintf(stderr, VMBD_TIME_PROG ": simulator: GETVERSION: %s\n",
+			vmbd_strerror(rc));
+		vmbd_time_host_close(host);
+		return VMBD_TIME_EXIT_ERROR;
+	}
 	return VMBD_TIME_EXIT_OK;
 }
 

@@ -1,7 +1,8 @@
 /*
  * vmbd-time status: one look at the host, changing nothing. Two backdoor
- * calls after opening: GETVERSION and one time read (more only when the
- * host lacks GETTIMEFULL_WITH_LAG and the library falls back).
+ * calls in all: the GETVERSION of the open (its answer is what is shown)
+ * and one time read (more only when the host lacks GETTIMEFULL_WITH_LAG
+ * and the library falls back).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "vmbd_time.h"
@@ -102,16 +103,13 @@ static int status_print(struct vmbd_time_host *host)
 {
 	char stamp[VMBD_TIME_STAMP_LEN], off[32], lag[32];
 	struct vmbd_host_time t;
-	uint32_t version, product;
+	uint32_t version = host->info.version, product = host->info.product;
 	int64_t host_ns, guest_ns;
 	int rc;
 
 	/* Printed as it is learnt, so a host that lacks a command (QEMU's
 	 * vmport has no time commands) still shows what it does answer. */
 	print_backend(host);
-	rc = vmbd_get_version(&host->ctx, &version, &product);
-	if (rc < 0)
-		return fail("GETVERSION", rc);
 	printf("version:        %" PRIu32 ", product %s (%" PRIu32 ")\n",
 	       version, LOOKUP(product_names, (int)product), product);
 	fflush(stdout);
@@ -150,13 +148,10 @@ static int status_json(struct vmbd_time_host *host)
 {
 	char host_stamp[VMBD_TIME_STAMP_LEN], guest_stamp[VMBD_TIME_STAMP_LEN];
 	struct vmbd_host_time t;
-	uint32_t version, product;
+	uint32_t version = host->info.version, product = host->info.product;
 	int64_t host_ns, guest_ns;
 	int rc;
 
-	rc = vmbd_get_version(&host->ctx, &version, &product);
-	if (rc < 0)
-		return fail("GETVERSION", rc);
 	rc = vmbd_read_host_time(&host->ctx, &t);
 	if (rc < 0)
 		return fail("reading the host time", rc);

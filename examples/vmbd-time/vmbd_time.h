@@ -55,11 +55,14 @@ struct vmbd_time_host {
 	int backend;                  /* enum vmbd_time_backend */
 	struct vmbd_ctx ctx;
 	struct vmbd_clock guest;      /* real clock, or the simulator's guest */
-	struct vmbd_detect_info info; /* CPUID result (REAL/FORCED only) */
+	/* CPUID result (REAL/FORCED) and, on every backend, the GETVERSION
+	 * answer of the open (info.version, info.product): nobody asks twice. */
+	struct vmbd_detect_info info;
 	struct vmbd_sim *sim;         /* SIM only; owned by the host */
 };
 
-/* Open the backdoor (or the simulator) and the guest clock. On failure
+/* Open the backdoor (or the simulator) and the guest clock: one backdoor
+ * call (GETVERSION) either way. On failure
  * prints one line saying why and returns the exit status (never 0);
  * nothing needs closing then. */
 int vmbd_time_host_open(struct vmbd_time_host *host, int backend);

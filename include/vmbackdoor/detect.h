@@ -42,9 +42,15 @@ struct vmbd_detect_info {
 				  * "" without the hypervisor bit */
 	uint32_t max_leaf;       /* CPUID 0x40000000 eax (0 without the bit) */
 	int method;              /* enum vmbd_call_method */
+	/* Filled only by a successful vmbd_open(), from the GETVERSION it
+	 * makes anyway (every backdoor call is a VM exit: callers need not
+	 * repeat it); 0 after vmbd_detect() and after a failed open. */
+	uint32_t version;        /* GETVERSION eax: backdoor version */
+	uint32_t product;        /* GETVERSION ecx: enum vmbd_product */
 };
 
-/* Fill info from CPUID; never executes a backdoor instruction. Returns 0
+/* Fill info from CPUID (version and product 0); never executes a backdoor
+ * instruction. Returns 0
  * (even when not VMware: look at info->hypervisor), VMBD_EINVAL for NULL,
  * or VMBD_ENOTSUP where CPUID is unavailable (non-x86; info is then filled
  * as "none" with the platform's method, VMBD_METHOD_ARM64 on aarch64). */
@@ -84,7 +90,9 @@ enum {
  * set, VMBD_ENOBACKEND when the method has no backend in this build,
  * VMBD_EPERM when port access is refused, VMBD_EPROTO when GETVERSION
  * fails (eax = 0xFFFFFFFF or ebx without the magic). info may be NULL;
- * otherwise it receives the detection result in every case.
+ * otherwise it receives the detection result in every case and, on
+ * success only, the GETVERSION answer in info->version and info->product
+ * (so a caller that shows them makes no second GETVERSION).
  */
 VMBD_API int vmbd_open(struct vmbd_ctx *ctx, unsigned flags,
 		       struct vmbd_detect_info *info);
