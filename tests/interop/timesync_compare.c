@@ -10,7 +10,11 @@
  * (steps, ADJ_TICK slews) are compared with what vmbd_policy_feed() and
  * vmbd_ts_decide() decide for the same command and the same host/guest
  * offset. Waits let the periodic loop tick (vmbd_policy_tick() on our
- * side). A reply that differs must be one of the deliberate differences
+ * side). Windows close on events, never on a timer being punctual: a
+ * command's at vmtoolsd's next TCLO poll after its reply, a wait's (when
+ * our loop has a tick due) once vmtoolsd's tick has read the host time
+ * and it has polled again; so a loaded machine makes the test slower,
+ * not flaky. A reply that differs must be one of the deliberate differences
  * below (also listed in tests/interop/README.md); any other difference,
  * and any clock disagreement, fails.
  *
@@ -48,6 +52,14 @@
 #define REPLY_TIMEOUT_MS 5000
 #define SETTLE_MS 400
 #define START_TIMEOUT_MS 20000
+/* How long a loop tick our policy says is due may keep vmtoolsd waiting
+ * (its glib timer fires late on a loaded machine: every child syscall
+ * stops under ptrace), and how long it may take to get back to its main
+ * loop afterwards. Generous bounds on waits for events, not sleeps: a
+ * fast machine never waits them out. */
+#define TICK_TIMEOUT_MS 15000
+#define QUIET_TIMEOUT_MS 5000
+#define PUMP_SLICE_MS 20
 /* Our loop schedule and vmtoolsd's run from the same command but are
  * read at different moments: a loop sync of ours counts as matching
  * theirs when it is due within this much after theirs happened. */
@@ -378,6 +390,53 @@ static int pump(struct run *r, int ms)
 	return 0;
 }
 
+/* Host time reads vmtoolsd made so far (TimeSyncReadHostAndGuest: one of
+ * these per try). Every sync, one-shot or loop, starts with one, even
+ * when it decides to leave the clock alone. */
+static uint64_t host_time_reads(const struct vmbd_sim *sim)
+{
+	return sim->calls_by_cmd[VMBD_CMD_GETTIMEFULL_WITH_LAG] +
+	       sim->calls_by_cmd[VMBD_CMD_GETTIMEFULL] +
+	       sim->calls_by_cmd[VMBD_CMD_GETTIME];
+}
+
+/*
+ * Let vmtoolsd get back to its main loop: its TCLO polls and its timers
+ * run on one glib main loop, so a TCLO poll that starts after now means
+ * whatever callback was running (a command handler, a loop tick with its
+ * clock calls) has returned. Pumps at least min_ms.
+ */
+static int pump_until_quiet(struct run *r, int min_ms)
+{
+	uint64_t polls0 = r->sim->rpc.tclo_polls;
+	int waited = 0;
+
+	if (min_ms > 0 && pump(r, min_ms) != 0)
+		return -1;
+	while (r->sim->rpc.tclo_polls == polls0 && waited < QUIET_TIMEOUT_MS) {
+		if (pump(r, PUMP_SLICE_MS) != 0)
+			return -1;
+		waited += PUMP_SLICE_MS;
+	}
+	if (r->sim->rpc.tclo_polls == polls0) {
+		printf("not ok - %s: vmtoolsd did not poll TCLO again within %d ms\n",
+		       r->scenario, QUIET_TIMEOUT_MS);
+		r->failures++;
+		return -1;
+	}
+	return 0;
+}
+
+/* Would our policy run a loop sync at mono time now? Asked on a copy, so
+ * nothing is consumed: expect_tick() does that once the window closes. */
+static int tick_due(const struct run *r, int64_t now)
+{
+	struct vmbd_policy copy = r->pol;
+	struct vmbd_policy_tick tk;
+
+	return vmbd_policy_tick(&copy, now - r->mono0, &tk) == 0 && tk.due;
+}
+
 static const struct deliberate *find_deliberate(const char *cmd, const char *theirs,
 						const char *ours)
 {
@@ -458,7 +517,10 @@ static void do_tclo(struct run *r, const char *cmd, const char *clock_diff)
 		r->failures++;
 		return;
 	}
-	if (pump(r, SETTLE_MS) != 0)
+	/* vmtoolsd handles a command synchronously (clock calls, then the
+	 * reply); the settle and the next poll make sure nothing of it is
+	 * still under way when the window closes. */
+	if (pump_until_quiet(r, SETTLE_MS) != 0)
 		return;
 	rec = vmbd_sim_tclo_record(r->sim, vmbd_sim_tclo_record_count(r->sim) -
 						   (unsigned)(r->sim->rpc.tclo_replies - rec0));
@@ -476,10 +538,33 @@ static void do_wait(struct run *r, int64_t ms)
 	int64_t offset, when = -1;
 	char what[64];
 
+	uint64_t reads0 = host_time_reads(r->sim);
+	int waited = 0;
+
 	memset(&theirs, 0, sizeof(theirs));
 	memset(&ours, 0, sizeof(ours));
 	if (pump(r, (int)ms) != 0)
 		return;
+	/* When our policy has a loop sync due by now, vmtoolsd has one due
+	 * too (its timer started when it handled the command, after we fed
+	 * it): wait for that tick's host time read rather than trusting the
+	 * timer to be punctual, then for vmtoolsd's main loop, so the
+	 * tick's clock calls all fall in this window. */
+	if (tick_due(r, mono_ns())) {
+		while (host_time_reads(r->sim) == reads0 && waited < TICK_TIMEOUT_MS) {
+			if (pump(r, PUMP_SLICE_MS) != 0)
+				return;
+			waited += PUMP_SLICE_MS;
+		}
+		if (host_time_reads(r->sim) == reads0) {
+			printf("not ok - %s: vmtoolsd's loop tick did not come within "
+			       "%d ms of the wait\n", r->scenario, TICK_TIMEOUT_MS);
+			r->failures++;
+			return;
+		}
+		if (pump_until_quiet(r, 0) != 0)
+			return;
+	}
 	offset = trap_sim_offset(&r->ts);
 	observed(r, ev0, &theirs, &offset, &when);
 	/* Ask our policy at the moment vmtoolsd's loop acted (plus slack),
