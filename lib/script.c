@@ -214,12 +214,43 @@ static int parse_no_value(struct cursor *c, struct vmbd_script_event *ev,
 	return VMBD_OK;
 }
 
+static int parse_host_channels(struct cursor *c, struct vmbd_script_event *ev,
+			       const char **reason)
+{
+	return parse_one_number(c, 0, 0, VMBD_SCRIPT_MAX_CHANNELS, &ev->value,
+				reason);
+}
+
+/* The two ways a host says "no command": words, so a script reads as what
+ * the host does. */
+static int parse_tclo_idle(struct cursor *c, struct vmbd_script_event *ev,
+			   const char **reason)
+{
+	struct cursor tok = next_token(c);
+
+	if (token_is(tok, "empty"))
+		ev->value = 1;
+	else if (token_is(tok, "none"))
+		ev->value = 0;
+	else {
+		*reason = "expected 'empty' or 'none'";
+		return VMBD_ESCRIPT;
+	}
+	if (!rest_is_empty(c)) {
+		*reason = "unexpected text after the value";
+		return VMBD_ESCRIPT;
+	}
+	return VMBD_OK;
+}
+
 static const struct event_row event_rows[] = {
 	{"tclo", VMBD_SCRIPT_TCLO, parse_tclo},
 	{"host-step", VMBD_SCRIPT_HOST_STEP, parse_host_step},
 	{"guest-drift", VMBD_SCRIPT_GUEST_DRIFT, parse_guest_drift},
 	{"suspend", VMBD_SCRIPT_SUSPEND, parse_suspend},
 	{"host-reset", VMBD_SCRIPT_HOST_RESET, parse_no_value},
+	{"host-channels", VMBD_SCRIPT_HOST_CHANNELS, parse_host_channels},
+	{"tclo-idle", VMBD_SCRIPT_TCLO_IDLE, parse_tclo_idle},
 	{"end", VMBD_SCRIPT_END, parse_no_value},
 };
 
@@ -299,7 +330,7 @@ static int parse_line(struct cursor c, struct vmbd_script_event *ev,
 			break;
 	if (i == N_ROWS) {
 		*reason = "unknown event (tclo, host-step, guest-drift, "
-			  "suspend, host-reset, end)";
+			  "suspend, host-reset, host-channels, tclo-idle, end)";
 		return VMBD_ESCRIPT;
 	}
 	ev->kind = event_rows[i].kind;

@@ -181,6 +181,35 @@ static void rpci_capability(struct vmbd_sim_rpc *rpc,
 	reply_str(ch, 1, "");
 }
 
+/* The outcome of a power operation the host asked for with OS_Halt and
+ * friends (open-vm-tools powerOps): "SUCCESS STATE", both numbers. The
+ * VMX takes it; what it does next (a hard power operation after a
+ * failure) is outside the guest's view. */
+static void rpci_statechange(struct vmbd_sim_rpc *rpc,
+			     struct vmbd_sim_rpc_channel *ch, const char *args,
+			     size_t len)
+{
+	size_t i;
+	int fields = 0, in_digits = 0;
+
+	(void)rpc;
+	for (i = 0; i < len; i++) {
+		if (args[i] >= '0' && args[i] <= '9') {
+			fields += !in_digits;
+			in_digits = 1;
+		} else if (args[i] == ' ' && in_digits) {
+			in_digits = 0;
+		} else {
+			fields = 0;
+			break;
+		}
+	}
+	if (fields != 2 || !in_digits)
+		reply_str(ch, 0, "Invalid arguments"); /* simulator's wording */
+	else
+		reply_str(ch, 1, "");
+}
+
 /* A row matches when the request starts with prefix; args follow it. */
 static const struct {
 	const char *prefix;
@@ -191,6 +220,7 @@ static const struct {
 	{"tools.set.version ", rpci_set_version},
 	{"log ", rpci_log},
 	{"tools.capability.", rpci_capability},
+	{"tools.os.statechange.status ", rpci_statechange},
 };
 
 void vmbd__sim_rpci_request(struct vmbd_sim_rpc *rpc,

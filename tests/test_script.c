@@ -31,12 +31,16 @@ static void test_every_event_kind(void **state)
 		"at 2 suspend 3600.000000001\n"
 		"at 10 guest-drift -0.001\n"
 		"at 10 host-reset\n"
+		"at 10 host-channels 0\n"
+		"at 11 host-channels 8\n"
+		"at 12 tclo-idle empty\n"
+		"at 12 tclo-idle\tnone  # the default again\n"
 		"at 86400 end\n"
 		"# comments after end are fine\n";
 
 	(void)state;
 	assert_int_equal(parse(text, ev, &n, &err), VMBD_OK);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 11);
 	assert_int_equal(ev[0].kind, VMBD_SCRIPT_GUEST_DRIFT);
 	assert_int_equal(ev[0].at_ns, 0);
 	assert_int_equal(ev[0].value, 12500);
@@ -51,9 +55,17 @@ static void test_every_event_kind(void **state)
 	assert_int_equal(ev[3].value, INT64_C(3600000000001));
 	assert_int_equal(ev[4].value, -1);
 	assert_int_equal(ev[5].kind, VMBD_SCRIPT_HOST_RESET);
-	assert_int_equal(ev[6].kind, VMBD_SCRIPT_END);
-	assert_int_equal(ev[6].at_ns, INT64_C(86400000000000));
-	assert_int_equal(ev[6].line, 10);
+	assert_int_equal(ev[6].kind, VMBD_SCRIPT_HOST_CHANNELS);
+	assert_int_equal(ev[6].value, 0);
+	assert_int_equal(ev[7].kind, VMBD_SCRIPT_HOST_CHANNELS);
+	assert_int_equal(ev[7].value, 8);
+	assert_int_equal(ev[8].kind, VMBD_SCRIPT_TCLO_IDLE);
+	assert_int_equal(ev[8].value, 1);
+	assert_int_equal(ev[9].kind, VMBD_SCRIPT_TCLO_IDLE);
+	assert_int_equal(ev[9].value, 0);
+	assert_int_equal(ev[10].kind, VMBD_SCRIPT_END);
+	assert_int_equal(ev[10].at_ns, INT64_C(86400000000000));
+	assert_int_equal(ev[10].line, 14);
 }
 
 static void test_crlf_and_no_final_newline(void **state)
@@ -125,6 +137,15 @@ static void test_bad_lines_report_line_and_return_nothing(void **state)
 		{"at 1 tclo    # only a comment\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
 		{"at 1 end extra\n", 0, 1, VMBD_ESCRIPT},
 		{"at 1 host-reset now\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 host-channels\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 host-channels 9\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 host-channels -1\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 host-channels 1.5\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 host-channels 2 3\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 tclo-idle\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 tclo-idle EMPTY\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 tclo-idle empty now\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
+		{"at 1 tclo-idle 1\nat 2 end\n", 0, 1, VMBD_ESCRIPT},
 		{"bogus\nat 1 end\n", 0, 1, VMBD_ESCRIPT},
 		{"at\nat 1 end\n", 0, 1, VMBD_ESCRIPT},
 		{"at 1\nat 1 end\n", 0, 1, VMBD_ESCRIPT},
@@ -202,6 +223,10 @@ static void test_kind_names(void **state)
 	assert_string_equal(vmbd_script_kind_name(VMBD_SCRIPT_END), "end");
 	assert_string_equal(vmbd_script_kind_name(VMBD_SCRIPT_HOST_RESET),
 			    "host-reset");
+	assert_string_equal(vmbd_script_kind_name(VMBD_SCRIPT_HOST_CHANNELS),
+			    "host-channels");
+	assert_string_equal(vmbd_script_kind_name(VMBD_SCRIPT_TCLO_IDLE),
+			    "tclo-idle");
 	assert_string_equal(vmbd_script_kind_name(0), "?");
 }
 

@@ -215,9 +215,17 @@ static void test_rpci_handlers(void **state)
 		rpci(r, "log hello from the guest", nul, "1 ");
 		assert_string_equal(r->sim->rpc.last_log, "hello from the guest");
 		rpci(r, "tools.capability.hgfs_server toolbox 1", nul, "1 ");
+		rpci(r, "tools.os.statechange.status 0 1", nul, "1 ");
+		rpci(r, "tools.os.statechange.status 1 4", nul, "1 ");
+		rpci(r, "tools.os.statechange.status 1", nul,
+		     "0 Invalid arguments");
+		rpci(r, "tools.os.statechange.status 1 x", nul,
+		     "0 Invalid arguments");
+		rpci(r, "tools.os.statechange.status 1 2 3", nul,
+		     "0 Invalid arguments");
 		rpci(r, "no.such.command", nul, "0 Unknown command");
 		rpci(r, "", nul, "0 Unknown command");
-		assert_int_equal(r->sim->rpc.rpci_with_nul - with, nul ? 11 : 0);
+		assert_int_equal(r->sim->rpc.rpci_with_nul - with, nul ? 16 : 0);
 	}
 	assert_int_equal(r->sim->rpc.log_count, 2);
 	assert_int_equal(r->sim->rpc.capability_count, 2);

@@ -236,6 +236,32 @@ static int apply_event(struct vt_env *env, const struct vmbd_script_event *e)
 		vt_emit(env->out, vt_elapsed(env), &ev);
 		break;
 	}
+	case VMBD_SCRIPT_HOST_CHANNELS: {
+		char msg[96];
+		struct vt_event ev = {.event = "host", .message = msg};
+
+		vmbd_sim_rpc_set_channels(env->sim, (unsigned)e->value);
+		if (e->value == 0)
+			snprintf(msg, sizeof(msg),
+				 "host refuses every GuestRPC channel open");
+		else
+			snprintf(msg, sizeof(msg),
+				 "host offers %u GuestRPC channels",
+				 (unsigned)e->value);
+		vt_emit(env->out, vt_elapsed(env), &ev);
+		break;
+	}
+	case VMBD_SCRIPT_TCLO_IDLE: {
+		struct vt_event ev = {.event = "host", .message =
+				      e->value ? "host answers an idle TCLO poll "
+						 "with an empty message"
+					       : "host answers an idle TCLO poll "
+						 "without DORECV"};
+
+		env->sim->rpc.tclo_empty_dorecv = e->value != 0;
+		vt_emit(env->out, vt_elapsed(env), &ev);
+		break;
+	}
 	case VMBD_SCRIPT_END:
 		env->script_ended = 1;
 		break;

@@ -12,6 +12,13 @@
  *   at SECONDS host-reset             the host drops every GuestRPC channel
  *                                     (VMX restart, vMotion); the guest
  *                                     must reopen them
+ *   at SECONDS host-channels N        the host offers N GuestRPC channels
+ *                                     from now (0..8, default 8); 0 refuses
+ *                                     every OPEN (a VMX not taking tools
+ *                                     connections for a while)
+ *   at SECONDS tclo-idle empty|none   how the host tells a TCLO poll it has
+ *                                     no command: an empty message (DORECV
+ *                                     with length 0) or no DORECV (default)
  *   at SECONDS end                    the run ends
  *
  * SECONDS is a decimal with up to 9 fraction digits (`1.5`), at most
@@ -42,6 +49,7 @@ struct vmbd_sim;
 #define VMBD_SCRIPT_MAX_SECONDS INT64_C(1000000000)     /* ~31 years */
 #define VMBD_SCRIPT_MAX_STEP_US INT64_C(1000000000000000) /* ~31 years */
 #define VMBD_SCRIPT_MAX_PPM 100000                      /* 10 % */
+#define VMBD_SCRIPT_MAX_CHANNELS 8                      /* GUESTMSG_MAX_CHANNEL */
 
 enum vmbd_script_kind {
 	VMBD_SCRIPT_TCLO = 1,
@@ -49,7 +57,9 @@ enum vmbd_script_kind {
 	VMBD_SCRIPT_GUEST_DRIFT, /* value: ppb */
 	VMBD_SCRIPT_SUSPEND,     /* value: ns */
 	VMBD_SCRIPT_END,
-	VMBD_SCRIPT_HOST_RESET
+	VMBD_SCRIPT_HOST_RESET,
+	VMBD_SCRIPT_HOST_CHANNELS, /* value: channels offered, 0..8 */
+	VMBD_SCRIPT_TCLO_IDLE      /* value: 1 empty message, 0 no DORECV */
 };
 
 struct vmbd_script_event {

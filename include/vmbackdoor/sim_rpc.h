@@ -2,7 +2,8 @@
  * libvmbackdoor: the simulator's GuestRPC side, a model of what a VMware
  * VMX does with backdoor command 30 and the HB port: channels with cookies,
  * the 64 KiB incoming limit, RPCI handlers (guestinfo store,
- * tools.set.version, log, tools.capability.*), the TCLO command queue the
+ * tools.set.version, log, tools.capability.*, tools.os.statechange.status
+ * SUCCESS STATE taken with "1 "), the TCLO command queue the
  * host sends, the guest's TCLO replies recorded for assertions, and fault
  * injection. Owned by the channel layer; struct vmbd_sim embeds struct
  * vmbd_sim_rpc, so everything is fixed-size (no allocation).
@@ -156,8 +157,10 @@ VMBD_API void vmbd_sim_rpc_message(struct vmbd_sim *sim, struct vmbd_frame *f);
 VMBD_API int vmbd_sim_rpc_hb_out(struct vmbd_sim *sim, struct vmbd_frame *f);
 VMBD_API int vmbd_sim_rpc_hb_in(struct vmbd_sim *sim, struct vmbd_frame *f);
 
-/* Number of channels the host offers (1..VMBD_SIM_RPC_MAX_CHANNELS); open
- * channels beyond the new limit stay open. VMBD_EINVAL otherwise. */
+/* Number of channels the host offers (0..VMBD_SIM_RPC_MAX_CHANNELS; 0
+ * refuses every OPEN, like a VMX that takes no tools connection for a
+ * while); open channels beyond the new limit stay open. VMBD_EINVAL
+ * otherwise. */
 VMBD_API int vmbd_sim_rpc_set_channels(struct vmbd_sim *sim, unsigned n);
 /* Channels currently open. */
 VMBD_API unsigned vmbd_sim_rpc_open_channels(const struct vmbd_sim *sim);
