@@ -4,6 +4,14 @@
  * engine, syncs, periodic loop) and says when to poll again: about once a
  * second, at once after a command. Here: the channels, the actions that
  * need RPCI, the chrony refclock, output and sleeping.
+ *
+ * Backdoor calls (every one a VM exit): opening costs the two channel
+ * OPENs; an idle second one TCLO poll (2 calls, 3 when the host says
+ * "nothing" with an empty message); a loop sync the sampler's host reads
+ * (+ STOPCATCHUP after a step), without an extra poll; the version goes
+ * to the host when it sends Capabilities_Register, which it does whenever
+ * tools connect. A lost channel is logged once and retried about once a
+ * second (the TCLO layer has already retried at once).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -31,7 +39,12 @@ struct daemon {
 	int refclock_on;
 	int64_t next_refclock;
 	int channels_up;
+	int ever_open;           /* the channels were open once */
 	int64_t next_reopen;
+	int64_t next_poll;       /* next TCLO poll; loop syncs may come between */
+	int64_t down_since;      /* when the channels went (or first failed) */
+	unsigned open_failures;  /* failed opens since: logged only the first */
+	uint64_t tclo_reopens;   /* reopens of the TCLO layer already reported */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -81,8 +94,15 @@ static void close_channels(struct daemon *d)
 	d->channels_up = 0;
 }
 
-static int open_channels(struct daemon *d)
+/* Open both channels. While the host refuses, one line says so and the
+ * retries (about every second) are silent; the success after them says
+ * how long it took. The version is not sent here: the host asks with
+ * Capabilities_Register once it sees the TCLO channel (as it does for
+ * vmtoolsd and the BSDs' vmt(4)), so sending it now would cost a second
+ * RPCI round trip for nothing. */
+static int open_channels(struct daemon *d, int64_t now)
 {
+	char msg[128];
 	int rc;
 
 	rc = vmbd_tclo_open(&d->tclo, d->env.ctx, 0);
@@ -93,18 +113,56 @@ static int open_channels(struct daemon *d)
 	}
 	if (rc != VMBD_OK) {
 		struct vt_event ev = {.event = "channel", .message =
-				      "cannot open the TCLO/RPCI channels",
+				      "cannot open the TCLO/RPCI channels; "
+				      "retrying about every second",
 				      .reason = vmbd_strerror(rc)};
 
-		vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+		if (d->open_failures++ == 0) {
+			d->down_since = now;
+			vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+		}
 		return rc;
 	}
 	d->channels_up = 1;
+	d->tclo_reopens = d->tclo.reopens;
 	/* A fresh channel starts with an empty poll. */
 	vmbd_agent_drop_reply(&d->agent);
-	emit_simple(d, "channel", "TCLO and RPCI channels open");
-	report_version(d);
+	if (d->open_failures == 0)
+		snprintf(msg, sizeof(msg), "TCLO and RPCI channels open");
+	else
+		snprintf(msg, sizeof(msg), "TCLO and RPCI channels %s after %.1f s",
+			 d->ever_open ? "reopened" : "open",
+			 (double)(now - d->down_since) / 1e9);
+	emit_simple(d, "channel", msg);
+	d->ever_open = 1;
+	d->open_failures = 0;
 	return VMBD_OK;
+}
+
+/* The poll failed even after the TCLO layer's own reopen: say so once,
+ * release what the host may still hold, and retry in a second (at once
+ * would repeat the reopen that just failed). */
+static void channel_lost(struct daemon *d, int rc, int64_t now)
+{
+	struct vt_event ev = {.event = "channel",
+			      .message = "channel lost; reopening about every second",
+			      .reason = vmbd_strerror(rc)};
+
+	vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+	close_channels(d);
+	d->down_since = now;
+	d->open_failures = 1; /* logged: the retries stay quiet */
+	d->next_reopen = now + POLL_IDLE_NS;
+}
+
+/* The TCLO layer reopened a channel the host had dropped (host reset,
+ * VMX restart) within a poll: nothing was lost, but it is worth a line. */
+static void note_tclo_reopen(struct daemon *d)
+{
+	if (d->tclo.reopens == d->tclo_reopens)
+		return;
+	d->tclo_reopens = d->tclo.reopens;
+	emit_simple(d, "channel", "host dropped the TCLO channel; reopened");
 }
 
 /* The agent's events: printed, and the actions that need RPCI done. */
@@ -169,30 +227,36 @@ static int run(struct daemon *d)
 		int64_t now = vt_mono(&d->env), wake = now + POLL_IDLE_NS, due;
 		int rc;
 
-		if (!d->channels_up && now >= d->next_reopen &&
-		    open_channels(d) != VMBD_OK)
-			d->next_reopen = now + POLL_IDLE_NS;
-		if (d->channels_up) {
+		if (!d->channels_up && now >= d->next_reopen) {
+			if (open_channels(d, now) == VMBD_OK)
+				d->next_poll = now;
+			else
+				d->next_reopen = now + POLL_IDLE_NS;
+		}
+		if (d->channels_up && now >= d->next_poll) {
 			rc = vmbd_agent_poll(&d->agent, &d->tclo, d->cmd,
 					     sizeof(d->cmd), now, &wake);
+			note_tclo_reopen(d);
 			if (rc == VMBD_ENOSPC) {
 				/* Refused as too big; the channel stays usable.
 				 * Wait as when idle, so a flood cannot spin us. */
 				emit_simple(d, "log", "host command too large; refused");
 			} else if (rc != VMBD_OK) {
-				struct vt_event ev = {.event = "channel",
-						      .message = "channel lost; reopening",
-						      .reason = vmbd_strerror(rc)};
-
-				vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
-				close_channels(d);
-				d->next_reopen = now; /* at once, then each second */
+				channel_lost(d, rc, now);
 				continue;
 			}
-			if (wake <= now)
+			if (wake <= now) {
+				d->next_poll = now;
 				continue; /* a command: poll again at once */
+			}
+			/* The agent's wake may be an earlier loop sync; that
+			 * one needs no poll (tick only, below). */
+			d->next_poll = now + POLL_IDLE_NS;
 		} else {
+			/* Woken for a loop sync between polls, or the channels
+			 * are down (host time needs no channel). */
 			vmbd_agent_tick(&d->agent, now, &due);
+			wake = d->channels_up ? d->next_poll : d->next_reopen;
 			if (due < wake)
 				wake = due;
 		}
@@ -296,6 +360,10 @@ static int daemon_run(int argc, char **argv)
 				      .message = stop_flag ? "signal" : "script ended"};
 		struct vmbd_ts_sample smp;
 
+		/* Every call the run made, closing included; the simulator's
+		 * closing offset below is the demo's, not the daemon's. */
+		ev.has_calls = 1;
+		ev.calls = vmbd_ctx_calls(d->env.ctx);
 		if (d->env.sim && vt_sample(&d->env, &smp) == VMBD_OK) {
 			ev.has_offset = 1;
 			ev.offset_us = (smp.guest_ns - smp.host_ns) / 1000;

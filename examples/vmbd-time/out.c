@@ -70,6 +70,8 @@ static void emit_json(FILE *f, int64_t t_ns, const struct vt_event *ev)
 		fputs(",\"message\":", f);
 		vt_json_string(f, ev->message, strlen(ev->message));
 	}
+	if (ev->has_calls)
+		fprintf(f, ",\"backdoor_calls\":%" PRIu64, ev->calls);
 	fputs("}\n", f);
 }
 
@@ -123,10 +125,13 @@ static void emit_text(FILE *f, int64_t t_ns, const struct vt_event *ev)
 				ev->backward ? "backward allowed" : "forward only");
 		fputs(")", f);
 	}
+	/* "what happened: why" when there are both. */
+	if (ev->message)
+		fprintf(f, " %s%s", ev->message, ev->reason ? ":" : "");
 	if (ev->reason)
 		fprintf(f, " %s", ev->reason);
-	if (ev->message)
-		fprintf(f, " %s", ev->message);
+	if (ev->has_calls)
+		fprintf(f, ", %" PRIu64 " backdoor calls", ev->calls);
 	if (ev->has_offset) {
 		fputs("  [guest-host ", f);
 		print_us(f, ev->offset_us);

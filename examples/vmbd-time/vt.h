@@ -45,6 +45,8 @@ struct vt_event {
 	int64_t freq_ppb;
 	int has_offset;
 	int64_t offset_us;
+	int has_calls;
+	uint64_t calls;      /* backdoor calls so far (stop) */
 };
 
 struct vt_out {

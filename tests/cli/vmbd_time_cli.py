@@ -18,7 +18,7 @@ PROG = sys.argv[1]
 EVENTS = {"start", "host", "tclo", "reply", "step", "slew", "in-sync",
           "loop-start", "loop-stop", "sync-skipped", "sync-failed",
           "refclock", "channel", "log", "stop"}
-INT_FIELDS = {"delta_us", "period_s", "freq_ppb", "offset_us"}
+INT_FIELDS = {"delta_us", "period_s", "freq_ppb", "offset_us", "backdoor_calls"}
 STR_FIELDS = {"command", "reply", "cause", "reason", "message"}
 
 
@@ -186,6 +186,99 @@ def case_host_reset():
     check(("Time_Synchronize 0", "OK ") in r, "Time_Synchronize after reset")
     late = [e for e in evs if e["t"] > 100 and e["event"] in ("in-sync", "slew")]
     check(late, "the loop stopped after the host reset")
+    # The TCLO layer reopens within the poll: nothing is lost, one line
+    # per reset says so.
+    ch = [e["message"] for e in of(evs, "channel")]
+    check(ch.count("host dropped the TCLO channel; reopened") == 2,
+          "one reopen line per host reset: %r" % ch)
+    check(not any("lost" in m for m in ch), "a host reset is not a loss: %r" % ch)
+
+
+def case_channel_loss():
+    # The host drops the channels and refuses to open new ones for 30 s
+    # (a VMX restarting its tools connection), then allows them again;
+    # later a plain host reset. The daemon must survive, say so once
+    # (not once a second), reopen when allowed, keep syncing meanwhile
+    # (host time needs no channel), answer the next commands.
+    script = (HEADER + "at 2 tclo Set_Option synctime.period 5\n"
+              "at 2 tclo Set_Option synctime 1\n"
+              "at 10 host-reset\nat 10 host-channels 0\n"
+              "at 40 host-channels 8\nat 40.5 tclo ping\n"
+              "at 60 host-reset\nat 60.5 tclo Time_Synchronize 0\n"
+              "at 80 end\n")
+    evs = events(run(["daemon", "--sim", "--json"], script=script))
+    ch = of(evs, "channel")
+    lost = [e for e in ch if "lost" in e["message"]]
+    check(len(lost) == 1 and 10 <= lost[0]["t"] <= 11 and lost[0].get("reason"),
+          "the loss must be logged once, with its reason: %r" % ch)
+    outage = [e for e in evs if 10 < e["t"] < 40 and
+              e["event"] in ("channel", "log", "sync-failed")]
+    check(not outage, "lines during the outage (one per retry?): %r" % outage)
+    back = [e for e in ch if "reopened" in e["message"] and e["t"] >= 40]
+    check(len(back) == 2 and back[0]["t"] <= 41 and
+          "after 30" in back[0]["message"],
+          "reopen when the host allows it, once per event: %r" % ch)
+    check(len(ch) == 4, "channel lines: open, lost, reopened, reset: %r" % ch)
+    r = [(e["t"], e["command"], e["reply"]) for e in of(evs, "reply")]
+    check(any(c == "ping" and rep == "OK " and 40 < t <= 42 for t, c, rep in r),
+          "ping after the outage unanswered: %r" % r)
+    check(any(c == "Time_Synchronize 0" and rep == "OK " and t > 60
+              for t, c, rep in r), "command after the host reset: %r" % r)
+    ticks = [e for e in evs if 10 < e["t"] < 40 and e["event"] == "in-sync"
+             and e["cause"] == "loop"]
+    check(len(ticks) >= 5, "the loop must go on during the outage: %r" % ticks)
+    check(evs[-1]["message"] == "script ended", "the daemon did not survive")
+    # Retries cost the OPEN attempts only (2 calls with the cookie
+    # fallback), about once a second: compare with the same run without
+    # the outage.
+    calm = script.replace("at 10 host-channels 0\n", "").replace(
+        "at 40 host-channels 8\n", "")
+    base = events(run(["daemon", "--sim", "--json"], script=calm))
+    extra = evs[-1]["backdoor_calls"] - base[-1]["backdoor_calls"]
+    check(extra <= 2 * 31 + 10,
+          "outage cost %d calls: more than an OPEN try a second" % extra)
+
+
+def case_call_budget():
+    # Every backdoor call is a VM exit. Exact budgets on the simulator
+    # (opened like a real host: one GETVERSION):
+    #   start: GETVERSION + TCLO OPEN + RPCI OPEN; stop: 2 CLOSEs;
+    #   an idle poll: 2 calls (no DORECV), 3 (DORECV with length 0);
+    #   a loop sync: its 2 host reads and no extra poll.
+    def calls(script, args=()):
+        evs = events(run(["daemon", "--sim", "--json"] + list(args),
+                         script=script))
+        return evs, evs[-1]["backdoor_calls"]
+
+    # at N end: polls at 0 .. N-1.
+    for n in (1, 5, 100):
+        _, c = calls("at %d end\n" % n)
+        check(c == 1 + 2 + 2 * n + 2,
+              "idle run of %d s: %d calls, want %d" % (n, c, 5 + 2 * n))
+    # The "empty message" host from the first second on (the first poll
+    # runs before the script's t=0 events).
+    _, c = calls("at 0 tclo-idle empty\nat 100 end\n")
+    check(c == 1 + 2 + 2 + 3 * 99 + 2, "empty-message host: %d calls" % c)
+    _, c = calls("at 0 tclo-idle empty\nat 50 tclo-idle none\nat 100 end\n")
+    check(c == 1 + 2 + 2 + 3 * 49 + 2 * 50 + 2, "back to no DORECV: %d" % c)
+    # Host commands at startup: the version goes out once, on
+    # Capabilities_Register (not also when the channels open).
+    evs, c1 = calls(HEADER + "at 100 end\n")
+    _, c2 = calls(HEADER + "at 200 end\n")
+    check(c2 - c1 == 2 * 100, "idle polls after commands: %d" % (c2 - c1))
+    # With the loop on (period 7, nothing to correct): per extra 100 s,
+    # 100 polls and 2 host reads per loop sync, no poll for the syncs.
+    loop = HEADER + "at 2 tclo Set_Option synctime.period 7\nat 2 tclo Set_Option synctime 1\n"
+    evs1, c1 = calls(loop + "at 100 end\n")
+    evs2, c2 = calls(loop + "at 200 end\n")
+    def syncs(evs):
+        return len([e for e in evs if e["event"] in ("in-sync", "slew", "step")
+                    and e.get("cause") == "loop"])
+    n = syncs(evs2) - syncs(evs1)
+    check(n >= 14 and not of(evs2, "step"), "loop syncs: %d" % n)
+    check(c2 - c1 == 2 * 100 + 2 * n,
+          "100 s with %d loop syncs: %d calls, want %d" % (n, c2 - c1,
+                                                            200 + 2 * n))
 
 
 def case_veto():
