@@ -165,12 +165,62 @@ static void note_tclo_reopen(struct daemon *d)
 	emit_simple(d, "channel", "host dropped the TCLO channel; reopened");
 }
 
+/*
+ * Power operations (vmbd-time(1), POWER OPERATIONS). The host's TCLO
+ * reply is "OK " (the policy engine's, as vmtoolsd's powerOps answers
+ * when no script is to run); the outcome goes over RPCI as
+ * `tools.os.statechange.status SUCCESS STATE`. vmtoolsd reports success
+ * and then halts or reboots the guest itself; a time daemon must not, so
+ * for those two it reports failure, and the host falls back to a hard
+ * power operation or tells its user. Power-on, resume and suspend need
+ * nothing from a guest without scripts: success, as vmtoolsd reports.
+ * A resume does not sync: the host sends Time_Synchronize when it wants.
+ */
+static const struct os_state_row {
+	int state;               /* enum vmbd_os_state */
+	const char *command;
+	int success;
+	const char *what;
+} os_states[] = {
+	{VMBD_OS_HALT, "OS_Halt", 0,
+	 "not performed: vmbd-time powers nothing off; reported as failed"},
+	{VMBD_OS_REBOOT, "OS_Reboot", 0,
+	 "not performed: vmbd-time reboots nothing; reported as failed"},
+	{VMBD_OS_POWERON, "OS_PowerOn", 1, "no power-on script to run"},
+	{VMBD_OS_RESUME, "OS_Resume", 1, "no resume script to run"},
+	{VMBD_OS_SUSPEND, "OS_Suspend", 1, "no suspend script to run"},
+};
+
+static void state_change(struct daemon *d, int os_state)
+{
+	const struct os_state_row *row = NULL;
+	char req[64], msg[192];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(os_states) / sizeof(os_states[0]); i++)
+		if (os_states[i].state == os_state)
+			row = &os_states[i];
+	if (row == NULL)
+		return; /* the policy engine knows no other */
+	snprintf(req, sizeof(req), "tools.os.statechange.status %d %d",
+		 row->success, os_state);
+	rc = rpci_call(d, req);
+	snprintf(msg, sizeof(msg), "%s: %s (%s)", row->command, row->what, req);
+	{
+		struct vt_event ev = {.event = "log", .message = msg,
+				      .reason = rc == VMBD_OK ? NULL
+							      : vmbd_strerror(rc)};
+
+		vt_emit(d->env.out, vt_elapsed(&d->env), &ev);
+	}
+}
+
 /* The agent's events: printed, and the actions that need RPCI done. */
 static void on_agent_event(void *arg, const struct vmbd_agent_event *ev)
 {
 	struct daemon *d = arg;
 	const struct vmbd_policy_action *a = ev->action;
-	char req[64];
 
 	if (ev->type != VMBD_AGENT_EV_ACTION) {
 		vt_agent_event(&d->env, ev);
@@ -178,16 +228,7 @@ static void on_agent_event(void *arg, const struct vmbd_agent_event *ev)
 	}
 	switch (a->type) {
 	case VMBD_ACT_STATE_CHANGE:
-		/* We run no power scripts and halt or reboot nothing: report
-		 * success only for the states that need no action, so the
-		 * host falls back to a hard power operation otherwise. */
-		snprintf(req, sizeof(req), "tools.os.statechange.status %d %d",
-			 a->os_state == VMBD_OS_HALT ||
-					 a->os_state == VMBD_OS_REBOOT
-				 ? 0
-				 : 1,
-			 a->os_state);
-		rpci_call(d, req);
+		state_change(d, a->os_state);
 		break;
 	case VMBD_ACT_CAPABILITIES:
 		report_version(d);

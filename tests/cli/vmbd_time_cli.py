@@ -281,6 +281,40 @@ def case_call_budget():
                                                             200 + 2 * n))
 
 
+def case_power_ops():
+    # OS_* state changes: vmbd-time runs no scripts and powers nothing
+    # off. It answers OK (vmtoolsd's powerOps answer when no script is to
+    # run) and reports the outcome over RPCI: success for power-on,
+    # resume and suspend (nothing to do), failure for halt and reboot
+    # (not performed; the host falls back to a hard operation).
+    script = (HEADER + "at 2 tclo OS_PowerOn\nat 3 tclo OS_Suspend\n"
+              "at 3 suspend 100\nat 104 tclo OS_Resume\n"
+              "at 105 tclo OS_Halt\nat 106 tclo OS_Reboot\n"
+              "at 107 tclo ping\nat 110 end\n")
+    evs = events(run(["daemon", "--sim", "--json"], script=script))
+    r = replies(evs)
+    for cmd in ("OS_PowerOn", "OS_Suspend", "OS_Resume", "OS_Halt", "OS_Reboot"):
+        check((cmd, "OK ") in r, "%s not answered OK: %r" % (cmd, r))
+    logs = [e for e in of(evs, "log") if e["message"].startswith("OS_")]
+    want = {"OS_PowerOn": "status 1 3", "OS_Suspend": "status 1 5",
+            "OS_Resume": "status 1 4", "OS_Halt": "status 0 1",
+            "OS_Reboot": "status 0 2"}
+    check(len(logs) == 5, "one line per power operation: %r" % logs)
+    for e in logs:
+        cmd = e["message"].split(":")[0]
+        check("tools.os.statechange." + want[cmd] in e["message"],
+              "%s reported as %r" % (cmd, e["message"]))
+        check("reason" not in e, "the host refused the status: %r" % e)
+        check(("not performed" in e["message"]) == (cmd in ("OS_Halt", "OS_Reboot")),
+              "halt/reboot must say they were not performed: %r" % e)
+    # No clock change of its own (resume does not sync by itself), and
+    # the daemon is still there afterwards.
+    for kind in ("step", "slew", "in-sync", "sync-failed"):
+        check(not of(evs, kind), "a power operation caused '%s'" % kind)
+    check(("ping", "OK ") in r and evs[-1]["message"] == "script ended",
+          "the daemon stopped after OS_Halt/OS_Reboot")
+
+
 def case_veto():
     base = events(run(["daemon", "--sim", "--json"]))
     for how in (["--disable-all"], {"VMBD_TIME_DISABLE_ALL": "1"}):
