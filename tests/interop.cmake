@@ -65,14 +65,23 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
   endif()
 
   # Point 3: vmtoolsd's timeSync against our policy engine and decision.
-  add_executable(vmbd-interop-timesync ${VMBD_INTEROP_DIR}/timesync_compare.c)
+  # And against vmbd-time itself, fed the same scenarios as host scripts.
+  add_executable(vmbd-interop-timesync ${VMBD_INTEROP_DIR}/timesync_compare.c
+                 ${VMBD_INTEROP_DIR}/timesync_vmbd_time.c)
   target_link_libraries(vmbd-interop-timesync PRIVATE vmbd_trap_engine)
-  # Real time against a ptrace'd vmtoolsd: RUN_SERIAL keeps the rest of
-  # the suite from starving it (its waits are for events, bounded, but a
-  # machine with every core busy slows every child syscall stop).
-  add_test(NAME interop_timesync COMMAND vmbd-interop-timesync)
-  set_tests_properties(interop_timesync PROPERTIES LABELS interop
-                       SKIP_RETURN_CODE 77 TIMEOUT 400 RUN_SERIAL TRUE)
+  if(TARGET vmbd-time)
+    # Real time against a ptrace'd vmtoolsd: RUN_SERIAL keeps the rest of
+    # the suite from starving it (its waits are for events, bounded, but a
+    # machine with every core busy slows every child syscall stop).
+    add_test(NAME interop_timesync
+             COMMAND vmbd-interop-timesync --vmbd-time $<TARGET_FILE:vmbd-time>)
+    set_tests_properties(interop_timesync PROPERTIES LABELS interop
+                         SKIP_RETURN_CODE 77 TIMEOUT 400 RUN_SERIAL TRUE)
+  else()
+    vmbd_skip_test(interop_timesync
+      "vmbd-time not built (VMBD_BUILD_EXAMPLES=OFF): it is half of the comparison"
+      interop)
+  endif()
 
   # Self-test: the engine against a stub host and a guest program that
   # does everything open-vm-tools does (cpuid, in, rep outsb/insb, clock

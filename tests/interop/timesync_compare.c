@@ -1,6 +1,6 @@
 /*
  * Debian's vmtoolsd (timeSync plugin only) against our policy engine and
- * time-sync decision (issue 7, point 3).
+ * time-sync decision, and against vmbd-time itself (issue 7, point 3).
  *
  * For each scenario a fresh vmtoolsd runs under the trap harness against
  * the simulator, with the host clock `offset` ahead of the guest (the real
@@ -18,9 +18,18 @@
  * below (also listed in tests/interop/README.md); any other difference,
  * and any clock disagreement, fails.
  *
- * usage: vmbd-interop-timesync [SCENARIO-NAME...]
+ * Each scenario is also played to the vmbd-time program (`daemon --sim
+ * --script FILE --json`: TCLO poll, policy, sampler with the frequency
+ * estimator, decision, simulated guest clock, STOPCATCHUP), as a host
+ * script with the same start offset, commands and host steps, in virtual
+ * time (timesync_vmbd_time.c). Its reply to each command and its clock
+ * actions in each step's window are held to the same rules: equal to
+ * vmtoolsd's, or a row of the deliberate differences.
+ *
+ * usage: vmbd-interop-timesync --vmbd-time PATH [SCENARIO-NAME...]
  * Exit 0 pass, 1 fail, 77 skipped (no vmtoolsd/timeSync plugin, no ptrace).
  */
+#include "timesync_compare.h"
 #include "trap.h"
 #include "trap_sim.h"
 
@@ -39,12 +48,6 @@
 #include <vmbackdoor/timesync.h>
 
 #define SKIP 77
-#define NS_PER_MS 1000000LL
-#define NS_PER_S 1000000000LL
-#define TICK_NOMINAL 10000L
-/* open-vm-tools slewLinux.c: tick limits of +-10 %. */
-#define TICK_MIN 9000L
-#define TICK_MAX 11000L
 /* Slack between vmtoolsd's reading of the offset and ours: both see the
  * same simulated host, the child a few hundred microseconds later. */
 #define STEP_TOLERANCE_NS (50 * NS_PER_MS)
@@ -65,17 +68,6 @@
  * theirs when it is due within this much after theirs happened. */
 #define TICK_SLACK_NS (250 * NS_PER_MS)
 
-enum step_kind { S_END = 0, S_TCLO, S_WAIT_MS, S_HOST_STEP_MS };
-
-struct step {
-	int kind;
-	const char *cmd;  /* S_TCLO */
-	int64_t ms;       /* S_WAIT_MS, S_HOST_STEP_MS */
-	/* S_TCLO: the clock outcomes must differ (vmtoolsd changes the
-	 * clock, we do not) for this deliberate reason. */
-	const char *clock_diff;
-};
-
 #define TCLO(c) {S_TCLO, c, 0, NULL}
 #define TCLO_DIFF(c, why) {S_TCLO, c, 0, why}
 #define WAIT(ms) {S_WAIT_MS, NULL, ms, NULL}
@@ -86,7 +78,7 @@ struct step {
 struct scenario {
 	const char *name;
 	int64_t offset_ms;      /* host - guest at start */
-	struct step steps[14];
+	struct step steps[MAX_STEPS];
 };
 
 /*
@@ -191,14 +183,6 @@ static const struct deliberate deliberate[] = {
 
 #define NDELIBERATE (sizeof(deliberate) / sizeof(deliberate[0]))
 
-/* What one command (or wait) did to the clock. */
-struct outcome {
-	unsigned nstep;
-	int64_t step_ns[4];
-	unsigned nslew;
-	long tick[4];
-};
-
 struct run {
 	struct vmbd_sim *sim;
 	struct trap_sim ts;
@@ -208,6 +192,8 @@ struct run {
 	int failures;
 	int deliberate_seen[NDELIBERATE];
 	const char *scenario;
+	const struct vt_result *vt; /* what vmbd-time did, per step */
+	size_t step;                /* the step being compared */
 };
 
 static int64_t mono_ns(void)
@@ -219,15 +205,6 @@ static int64_t mono_ns(void)
 }
 
 /* --- our side ----------------------------------------------------------- */
-
-/* open-vm-tools' slewLinux.c turns a slew of delta_us over period_us into
- * a tick length; we compare that, the only thing the kernel sees. */
-static long tick_for(int64_t delta_us, int64_t period_us)
-{
-	long tick = (long)((period_us + delta_us) / (period_us / 1000000 * 100));
-
-	return tick > TICK_MAX ? TICK_MAX : tick < TICK_MIN ? TICK_MIN : tick;
-}
 
 /* vmbd_ts_decide() for the host/guest offset the guest saw; add the clock
  * calls it implies to o. */
@@ -350,6 +327,11 @@ static void describe(const struct outcome *o, char *buf, size_t size)
 	for (i = 0; i < o->nslew && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, "%sslew tick %ld",
 				      n ? ", " : "", o->tick[i]);
+	for (i = 0; i < o->nfreq && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%sfrequency %+lld ppb",
+				      n ? ", " : "", (long long)o->freq_ppb[i]);
+	for (i = 0; i < o->nfail && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%ssync failed", n ? ", " : "");
 	if (n == 0)
 		snprintf(buf, size, "none");
 }
@@ -358,8 +340,12 @@ static int same_outcome(const struct outcome *a, const struct outcome *b)
 {
 	unsigned i;
 
-	if (a->nstep != b->nstep || a->nslew != b->nslew)
+	if (a->nstep != b->nstep || a->nslew != b->nslew || a->nfreq != b->nfreq ||
+	    a->nfail != b->nfail)
 		return 0;
+	for (i = 0; i < a->nfreq; i++)
+		if (a->freq_ppb[i] != b->freq_ppb[i])
+			return 0;
 	for (i = 0; i < a->nstep; i++) {
 		int64_t d = a->step_ns[i] - b->step_ns[i];
 
@@ -450,9 +436,12 @@ static const struct deliberate *find_deliberate(const char *cmd, const char *the
 	return NULL;
 }
 
-static void compare(struct run *r, const char *what, const struct outcome *theirs,
-		    const struct outcome *ours, const char *reply_theirs,
-		    const char *reply_ours, const char *cmd, const char *clock_diff)
+/* who: which of ours is compared ("policy": the engine and decision
+ * function; "vmbd-time": the program). */
+static void compare(struct run *r, const char *who, const char *what,
+		    const struct outcome *theirs, const struct outcome *ours,
+		    const char *reply_theirs, const char *reply_ours, const char *cmd,
+		    const char *clock_diff)
 {
 	char dt[160], dour[160];
 	const struct deliberate *dl = NULL;
@@ -461,7 +450,8 @@ static void compare(struct run *r, const char *what, const struct outcome *their
 	/* A deliberate clock difference must really be one: vmtoolsd acts,
 	 * we leave the clock alone. */
 	if (clock_diff)
-		clock_ok = !clock_ok && ours->nstep == 0 && ours->nslew == 0;
+		clock_ok = !clock_ok && ours->nstep == 0 && ours->nslew == 0 &&
+			   ours->nfreq == 0 && ours->nfail == 0;
 	describe(theirs, dt, sizeof(dt));
 	describe(ours, dour, sizeof(dour));
 	if (reply_theirs && strcmp(reply_theirs, reply_ours) != 0) {
@@ -479,13 +469,40 @@ static void compare(struct run *r, const char *what, const struct outcome *their
 	}
 	if (!reply_ok || !clock_ok)
 		r->failures++;
-	printf("%s - %s: %s", reply_ok && clock_ok ? "ok" : "not ok", r->scenario, what);
+	printf("%s - %s: %s [%s]", reply_ok && clock_ok ? "ok" : "not ok", r->scenario,
+	       what, who);
 	if (reply_theirs)
-		printf(" | reply vmtoolsd '%s' ours '%s'%s", reply_theirs, reply_ours,
+		printf(" | reply vmtoolsd '%s' %s '%s'%s", reply_theirs, who, reply_ours,
 		       dl ? " (deliberate difference)" : "");
-	printf(" | clock vmtoolsd: %s; ours: %s%s%s%s\n", dt, dour,
+	printf(" | clock vmtoolsd: %s; %s: %s%s%s%s\n", dt, who, dour,
 	       clock_diff ? " (deliberate difference: " : "",
 	       clock_diff ? clock_diff : "", clock_diff ? ")" : "");
+}
+
+/* The same step as vmbd-time played it (timesync_vmbd_time.c): its one
+ * reply (to this very command) and its clock actions in the step's
+ * window, held to the same rules as the policy engine's. */
+static void compare_vmbd_time(struct run *r, const char *what, const struct outcome *theirs,
+			      const char *reply_theirs, const char *cmd,
+			      const char *clock_diff)
+{
+	const struct vt_step_result *v = &r->vt->step[r->step];
+
+	if (cmd && (v->nreply != 1 || strcmp(v->cmd, cmd) != 0)) {
+		printf("not ok - %s: %s [vmbd-time] | %d replies in its window "
+		       "(last to '%s'), expected one to this command\n",
+		       r->scenario, what, v->nreply, v->cmd);
+		r->failures++;
+		return;
+	}
+	if (!cmd && v->nreply != 0) {
+		printf("not ok - %s: %s [vmbd-time] | a reply ('%s' to '%s') in a wait\n",
+		       r->scenario, what, v->reply, v->cmd);
+		r->failures++;
+		return;
+	}
+	compare(r, "vmbd-time", what, theirs, &v->clock, reply_theirs,
+		cmd ? v->reply : NULL, cmd, clock_diff);
 }
 
 static void do_tclo(struct run *r, const char *cmd, const char *clock_diff)
@@ -527,8 +544,9 @@ static void do_tclo(struct run *r, const char *cmd, const char *clock_diff)
 	observed(r, ev0, &theirs, &offset, NULL);
 	expect_actions(r, &res, offset, fed, &ours);
 	snprintf(what, sizeof(what), "'%s'", cmd);
-	compare(r, what, &theirs, &ours, rec ? rec->reply : "?", res.reply, cmd,
-		clock_diff);
+	compare(r, "policy", what, &theirs, &ours, rec ? rec->reply : "?", res.reply,
+		cmd, clock_diff);
+	compare_vmbd_time(r, what, &theirs, rec ? rec->reply : "?", cmd, clock_diff);
 }
 
 static void do_wait(struct run *r, int64_t ms)
@@ -571,7 +589,8 @@ static void do_wait(struct run *r, int64_t ms)
 	 * or at the end of the wait when it did nothing. */
 	expect_tick(r, offset, when >= 0 ? when + TICK_SLACK_NS : mono_ns(), &ours);
 	snprintf(what, sizeof(what), "wait %.1f s (loop tick)", (double)ms / 1000);
-	compare(r, what, &theirs, &ours, NULL, NULL, NULL, NULL);
+	compare(r, "policy", what, &theirs, &ours, NULL, NULL, NULL, NULL);
+	compare_vmbd_time(r, what, &theirs, NULL, NULL, NULL);
 }
 
 /* --- vmtoolsd set-up ------------------------------------------------------ */
@@ -653,10 +672,20 @@ static void show_log(const char *path)
 	fclose(f);
 }
 
+static size_t count_steps(const struct scenario *sc)
+{
+	size_t n = 0;
+
+	while (n < MAX_STEPS && sc->steps[n].kind != S_END)
+		n++;
+	return n;
+}
+
 static int run_scenario(const struct scenario *sc, const struct vmtoolsd_env *e,
-			int *deliberate_seen)
+			const char *vmbd_time, int *deliberate_seen)
 {
 	static struct vmbd_sim sim;
+	static struct vt_result vt;
 	static const char *const cpuid_files[] = {"libvmtools.so", "/open-vm-tools/", NULL};
 	struct trap_opts opts = {cpuid_files, 0};
 	struct trap_hooks hooks;
@@ -671,6 +700,14 @@ static int run_scenario(const struct scenario *sc, const struct vmtoolsd_env *e,
 	memset(&r, 0, sizeof(r));
 	r.scenario = sc->name;
 	r.sim = &sim;
+	r.vt = &vt;
+	/* vmbd-time first: virtual time, done in milliseconds; its results
+	 * are compared step by step as vmtoolsd plays the same steps. */
+	if (vt_run_scenario(vmbd_time, e->dir, sc->name, sc->offset_ms, sc->steps,
+			    count_steps(sc), &vt) != 0) {
+		printf("not ok - %s: vmbd-time: %s\n", sc->name, vt.error);
+		return 1;
+	}
 	vmbd_sim_init(&sim);
 	vmbd_policy_init(&r.pol, NULL);
 	trap_sim_init(&r.ts, &sim, sc->offset_ms * NS_PER_MS, &hooks);
@@ -695,6 +732,7 @@ static int run_scenario(const struct scenario *sc, const struct vmtoolsd_env *e,
 		    sc->steps[i].kind != S_END; i++) {
 		const struct step *s = &sc->steps[i];
 
+		r.step = i;
 		if (s->kind == S_TCLO)
 			do_tclo(&r, s->cmd, s->clock_diff);
 		else if (s->kind == S_WAIT_MS)
@@ -716,6 +754,12 @@ static int run_scenario(const struct scenario *sc, const struct vmtoolsd_env *e,
 			       sc->name);
 			r.failures++;
 		}
+	/* Every reply and clock action of vmbd-time belongs to a step. */
+	if (vt.unplaced) {
+		printf("not ok - %s: vmbd-time: %u replies or clock actions outside "
+		       "every step's window\n", sc->name, vt.unplaced);
+		r.failures++;
+	}
 	if (r.ts.steps_total_ns != 0 && sim.stopcatchup_count == 0) {
 		printf("not ok - %s: steps without STOPCATCHUP\n", sc->name);
 		r.failures++;
@@ -733,9 +777,20 @@ int main(int argc, char **argv)
 	struct vmtoolsd_env env;
 	int deliberate_seen[NDELIBERATE];
 	char why[256];
-	int failures = 0, ran = 0;
+	const char *vmbd_time = NULL;
+	int failures = 0, ran = 0, first = 1;
 	size_t i;
 	int a;
+
+	if (argc >= 3 && strcmp(argv[1], "--vmbd-time") == 0) {
+		vmbd_time = argv[2];
+		first = 3;
+	}
+	if (!vmbd_time || access(vmbd_time, X_OK) != 0) {
+		fprintf(stderr, "usage: vmbd-interop-timesync --vmbd-time PATH [SCENARIO...]\n"
+			"(PATH: the vmbd-time program to compare too)\n");
+		return 1;
+	}
 
 	if (access("/usr/bin/vmtoolsd", X_OK) != 0 || access(plugin_path(), R_OK) != 0) {
 		printf("SKIPPED: vmtoolsd or its timeSync plugin (%s) not installed "
@@ -756,22 +811,22 @@ int main(int argc, char **argv)
 	}
 	memset(deliberate_seen, 0, sizeof(deliberate_seen));
 	for (i = 0; i < NSCENARIOS; i++) {
-		int wanted = argc == 1;
+		int wanted = argc == first;
 
-		for (a = 1; a < argc; a++)
+		for (a = first; a < argc; a++)
 			wanted |= strcmp(argv[a], scenarios[i].name) == 0;
 		if (!wanted)
 			continue;
 		printf("# scenario %s (host %+.1f s)\n", scenarios[i].name,
 		       (double)scenarios[i].offset_ms / 1000);
-		failures += run_scenario(&scenarios[i], &env, deliberate_seen);
+		failures += run_scenario(&scenarios[i], &env, vmbd_time, deliberate_seen);
 		ran++;
 	}
 	env_remove(&env);
 	/* Every row of the table must still be a real difference (or a
 	 * documented same-reply case) when all scenarios run: a row that no
 	 * command exercises is stale. */
-	if (argc == 1)
+	if (argc == first)
 		for (i = 0; i < NDELIBERATE; i++)
 			if (!deliberate_seen[i]) {
 				printf("not ok - deliberate difference '%s' never exercised\n",
