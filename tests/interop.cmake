@@ -77,10 +77,18 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND
              COMMAND vmbd-interop-timesync --vmbd-time $<TARGET_FILE:vmbd-time>)
     set_tests_properties(interop_timesync PROPERTIES LABELS interop
                          SKIP_RETURN_CODE 77 TIMEOUT 400 RUN_SERIAL TRUE)
+    # Its vmbd-time half can fail: a changed reply, step or slew is caught.
+    add_test(NAME interop_timesync_detects
+             COMMAND sh ${VMBD_INTEROP_DIR}/timesync_detects.sh
+                     $<TARGET_FILE:vmbd-interop-timesync> $<TARGET_FILE:vmbd-time>)
+    set_tests_properties(interop_timesync_detects PROPERTIES LABELS interop
+                         SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
   else()
     vmbd_skip_test(interop_timesync
       "vmbd-time not built (VMBD_BUILD_EXAMPLES=OFF): it is half of the comparison"
       interop)
+    vmbd_skip_test(interop_timesync_detects
+      "vmbd-time not built (VMBD_BUILD_EXAMPLES=OFF)" interop)
   endif()
 
   # Self-test: the engine against a stub host and a guest program that
@@ -106,6 +114,9 @@ else()
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)
   vmbd_skip_test(interop_timesync
+    "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
+    interop)
+  vmbd_skip_test(interop_timesync_detects
     "the trap harness needs x86-64 Linux; this is ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}"
     interop)
   vmbd_skip_test(interop_real_path_calls
