@@ -33,7 +33,7 @@ foreach(src ${VMBD_PY_TESTS})
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/python)
   set_tests_properties(python_${name} PROPERTIES LABELS python
     SKIP_RETURN_CODE 77 TIMEOUT 300
-    ENVIRONMENT "VMBACKDOOR_LIB=$<TARGET_FILE:vmbackdoor>;VMBD_LAYOUT_HELPER=$<TARGET_FILE:vmbd-py-layout>;VMBD_PYTHON_PATH=${PROJECT_SOURCE_DIR}/bindings/python;PYTHONDONTWRITEBYTECODE=1")
+    ENVIRONMENT "VMBACKDOOR_LIB=$<TARGET_FILE:vmbackdoor>;VMBD_LAYOUT_HELPER=$<TARGET_FILE:vmbd-py-layout>;VMBD_PYTHON_PATH=${PROJECT_SOURCE_DIR}/bindings/python;VMBD_PROJECT_VERSION=${PROJECT_VERSION};PYTHONDONTWRITEBYTECODE=1")
 endforeach()
 
 # The installed package, found through the prefix's site-packages, loads

@@ -108,6 +108,30 @@ class Loader(unittest.TestCase):
         self.assertIn("soname: " + vb.SONAME, text)
         self.assertIn("set VMBACKDOOR_LIB", text)
 
+    def test_candidates_with_the_env_var_are_only_it(self):
+        old = os.environ.get("VMBACKDOOR_LIB")
+        os.environ["VMBACKDOOR_LIB"] = "/x/libvmbackdoor.so.0"
+        try:
+            self.assertEqual(vb.candidates(),
+                             [("VMBACKDOOR_LIB", "/x/libvmbackdoor.so.0")])
+        finally:
+            if old is None:
+                del os.environ["VMBACKDOOR_LIB"]
+            else:
+                os.environ["VMBACKDOOR_LIB"] = old
+        os.environ.pop("VMBACKDOOR_LIB", None)
+        try:
+            self.assertEqual(vb.candidates()[-1], ("soname", vb.SONAME))
+        finally:
+            if old is not None:
+                os.environ["VMBACKDOOR_LIB"] = old
+
+    def test_library_version(self):
+        self.assertEqual(vb.library_version(), vb.__version__)
+        want = os.environ.get("VMBD_PROJECT_VERSION")
+        if want:
+            self.assertEqual(vb.library_version(), want)
+
     def test_load_of_a_bad_path_raises(self):
         with self.assertRaises(vb.LibraryNotFoundError) as cm:
             vb.load(os.path.join(self.tmp, "absent.so"))

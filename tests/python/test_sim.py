@@ -157,6 +157,20 @@ class Simulator(unittest.TestCase):
         self.assertEqual(s.calls_hb, 2)
         self.assertEqual(s.calls_by_cmd(vb.Cmd.GETVERSION), 1)
 
+    def test_call_cost_advances_virtual_time(self):
+        self.sim.call_cost_ns = 1000
+        ctx = vb.Context.simulated(self.sim)
+        ctx.get_version()
+        ctx.get_mhz()
+        self.assertEqual(self.sim.now_ns, 2000)
+
+    def test_tz_offset_is_gettime_edx(self):
+        self.sim.tz_offset_min = -300
+        r = self.sim.context().call(vb.Frame(cx=int(vb.Cmd.GETTIME)))
+        self.assertEqual(r.dx, (-300) & 0xFFFFFFFF)
+        with self.assertRaises(ValueError):
+            self.sim.tz_offset_min = 1 << 31
+
     def test_simulators_are_independent(self):
         other = vb.Simulator()
         other.version = 9

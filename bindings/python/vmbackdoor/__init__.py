@@ -25,13 +25,20 @@ from .rpci import Rpci, send_one
 from .sim import Fault, Profile, Simulator, TcloRecord
 from .tclo import Tclo, TcloLoop
 
-__version__ = "0.1.0"
 
 
 def library_version():
     """vmbd_version() of the loaded library ("0.1.0")."""
     from ._lib import lib
     return lib().vmbd_version().decode("ascii")
+
+
+def __getattr__(name):
+    # The package ships with the library: its version is the library's
+    # (CMake's project version is the only place it is written).
+    if name == "__version__":
+        return library_version()
+    raise AttributeError("module 'vmbackdoor' has no attribute %r" % name)
 
 
 __all__ = [n for n in dir() if not n.startswith("_")]
