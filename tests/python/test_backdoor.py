@@ -131,11 +131,24 @@ class HostTime(unittest.TestCase):
                 fn()
             self.assertEqual(cm.exception.err, Err.EUNSUPPORTED, c)
 
-    def test_time_before_the_epoch_is_bad_time(self):
+    def test_time_before_the_epoch_is_bad_time_and_logged(self):
+        lines = []
+        self.ctx.set_log(lambda level, msg: lines.append((level, msg)))
         self.sim.host_ns = -5 * 10**9
         with self.assertRaises(vb.VmbdError) as cm:
             self.ctx.read_host_time()
         self.assertEqual(cm.exception.err, Err.EBADTIME)
+        self.assertTrue(lines)
+        self.assertEqual(lines[0][0], vb.LogLevel.WARNING)
+        self.assertIsInstance(lines[0][1], str)
+        self.ctx.set_log(None)
+        with self.assertRaises(vb.VmbdError):
+            self.ctx.read_host_time()
+        self.assertEqual(len(lines), 1)
+
+    def test_set_log_needs_a_callable(self):
+        with self.assertRaises(TypeError):
+            self.ctx.set_log("not callable")
 
 
 class TypedCommands(unittest.TestCase):

@@ -97,6 +97,14 @@ class Rpci(unittest.TestCase):
         self.assertEqual(self.rpci.reopens, 1)
         self.assertEqual(self.sim.fault_fired, 1)
 
+    def test_host_dropping_every_channel_is_survived_by_reopen(self):
+        self.sim.guestinfo_set("guestinfo.k", "v")
+        self.assertEqual(self.sim.close_all_channels(), 1)
+        self.assertEqual(self.sim.open_channels, 0)
+        self.assertEqual(self.rpci.info_get("guestinfo.k"), b"v")
+        self.assertEqual(self.rpci.reopens, 1)
+        self.assertEqual(self.sim.close_all_channels(), 1)
+
     def test_persistent_failure_raises_the_channel_error(self):
         self.sim.set_fault(vb.Fault.CLOSE, at=1, count=100)
         with self.assertRaises(vb.VmbdError) as cm:

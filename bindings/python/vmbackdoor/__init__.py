@@ -14,7 +14,7 @@ from ._lib import (ENV_VAR, LibraryNotFoundError, SONAME, candidates,
                    library_path, load)
 from ._text import Reply
 from .backdoor import (Cmd, Context, DetectInfo, Frame, HostTime, Hypervisor,
-                       Hz, MAGIC, Method, OpenError, PORT_HB, PORT_LB,
+                       Hz, LogLevel, MAGIC, Method, OpenError, PORT_HB, PORT_LB,
                        Product, Version, detect, detect_from_cpuid,
                        hypervisor_name, uuid_format)
 from .errors import Err, RpcError, VmbdError, errname, strerror

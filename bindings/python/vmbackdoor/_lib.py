@@ -77,6 +77,7 @@ _PROTOTYPES = [
     # backdoor.h
     ("vmbd_ctx_init", c_int, [POINTER(S.Ctx), _P, _P]),
     ("vmbd_ctx_calls", c_uint64, [POINTER(S.Ctx)]),
+    ("vmbd_ctx_set_log", None, [POINTER(S.Ctx), _P, _P]),
     ("vmbd_call", c_int, [POINTER(S.Ctx), POINTER(S.Frame)]),
     ("vmbd_get_version", c_int,
      [POINTER(S.Ctx), POINTER(c_uint32), POINTER(c_uint32)]),
@@ -157,6 +158,7 @@ _PROTOTYPES = [
     # sim_rpc.h
     ("vmbd_sim_rpc_set_channels", c_int, [_P, c_uint]),
     ("vmbd_sim_rpc_open_channels", c_uint, [_P]),
+    ("vmbd_sim_rpc_close_all", c_uint, [_P]),
     ("vmbd_sim_rpc_set_fault", c_int, [_P, c_int, c_uint32, c_uint32,
                                        c_uint32]),
     ("vmbd_sim_rpc_fault_fired", c_uint32, [_P]),
@@ -167,6 +169,9 @@ _PROTOTYPES = [
     ("vmbd_sim_tclo_record_count", c_uint, [_P]),
     ("vmbd_sim_tclo_record", POINTER(S.SimTcloRecord), [_P, c_uint]),
 ]
+
+# vmbd_log_fn: void (*)(void *arg, int level, const char *msg)
+LOG_FN = ctypes.CFUNCTYPE(None, c_void_p, c_int, c_char_p)
 
 _lock = threading.Lock()
 _loaded = None

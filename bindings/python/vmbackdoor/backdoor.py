@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ctypes import byref, c_uint32, c_uint64
 
 from . import _structs as S
-from ._lib import lib
+from ._lib import LOG_FN, lib
 from ._text import check_uint
 from .errors import VmbdError, check
 
@@ -53,6 +53,14 @@ class Hypervisor(enum.IntEnum):
     TCG = 5
     VBOX = 6
     OTHER = 7
+
+
+class LogLevel(enum.IntEnum):
+    """enum vmbd_log_level."""
+    ERROR = 0
+    WARNING = 1
+    INFO = 2
+    DEBUG = 3
 
 
 class Method(enum.IntEnum):
@@ -224,6 +232,7 @@ class Context:
         self._c = S.Ctx()
         self._ref = byref(self._c)
         self._keep = None  # what the backend's argument points into
+        self._log = None   # the C callback object, kept alive while set
 
     @classmethod
     def simulated(cls, sim):
@@ -252,6 +261,25 @@ class Context:
     def calls(self):
         """Backdoor calls made through this context (LB + HB)."""
         return lib().vmbd_ctx_calls(self._ref)
+
+    def set_log(self, fn):
+        """Receive the library's log lines: fn(level: LogLevel, msg: str),
+        called synchronously during library calls on this context; None
+        removes it. An exception in fn cannot cross C: it is printed by
+        ctypes and the call continues."""
+        if fn is None:
+            lib().vmbd_ctx_set_log(self._ref, None, None)
+            self._log = None
+            return
+        if not callable(fn):
+            raise TypeError("log callback must be callable or None")
+
+        def trampoline(_arg, level, msg):
+            fn(_enum(LogLevel, level), msg.decode("utf-8", "replace"))
+        cb = LOG_FN(trampoline)
+        lib().vmbd_ctx_set_log(self._ref, ctypes.cast(cb, ctypes.c_void_p),
+                               None)
+        self._log = cb
 
     # --- raw calls ---------------------------------------------------
     def call(self, frame):

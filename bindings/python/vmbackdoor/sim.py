@@ -218,6 +218,11 @@ class Simulator:
     def open_channels(self):
         return lib().vmbd_sim_rpc_open_channels(self._ptr)
 
+    def close_all_channels(self):
+        """The host drops every channel (a tools restart, vMotion); returns
+        how many were open. Guests must open new ones."""
+        return lib().vmbd_sim_rpc_close_all(self._ptr)
+
     def set_fault(self, kind, at=1, count=1, value=0):
         """Arm one fault (Fault.*) on the at-th next MESSAGE/HB call."""
         check(lib().vmbd_sim_rpc_set_fault(
