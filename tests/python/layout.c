@@ -44,6 +44,7 @@ int main(void)
 	F(vmbd_detect_info, hypervisor_present);
 	F(vmbd_detect_info, hypervisor); F(vmbd_detect_info, vendor);
 	F(vmbd_detect_info, max_leaf); F(vmbd_detect_info, method);
+	F(vmbd_detect_info, version); F(vmbd_detect_info, product);
 
 	S(vmbd_channel);
 	F(vmbd_channel, ctx); F(vmbd_channel, proto); F(vmbd_channel, flags);

@@ -50,6 +50,7 @@ class Detect(unittest.TestCase):
         self.assertEqual(d.vendor, "VMwareVMware")
         self.assertEqual(d.method, vb.Method.VMCALL)
         self.assertEqual(d.max_leaf, 0x40000010)
+        self.assertEqual((d.version, d.product), (0, 0))  # open() only
 
     def test_detect_from_cpuid_without_the_hypervisor_bit(self):
         d = vb.detect_from_cpuid(0, 0x40000010, *self.VMWARE)

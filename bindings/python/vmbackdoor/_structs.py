@@ -58,7 +58,8 @@ class DetectInfo(Structure):
     _c_name_ = "vmbd_detect_info"
     _fields_ = [("hypervisor_present", c_int), ("hypervisor", c_int),
                 ("vendor", c_char * 13), ("max_leaf", c_uint32),
-                ("method", c_int)]
+                ("method", c_int), ("version", c_uint32),
+                ("product", c_uint32)]
 
 
 class Channel(Structure):

@@ -153,6 +153,10 @@ class DetectInfo:
     vendor: str
     max_leaf: int
     method: object  # Method
+    # GETVERSION's answer, filled only by a successful Context.open()
+    # (0 from detect()): no second GETVERSION needed to show it.
+    version: int = 0
+    product: object = 0  # Product
 
     @property
     def hypervisor_name(self):
@@ -167,7 +171,8 @@ class DetectInfo:
         return cls(bool(d.hypervisor_present),
                    _enum(Hypervisor, d.hypervisor),
                    d.vendor.decode("ascii", "replace"), d.max_leaf,
-                   _enum(Method, d.method))
+                   _enum(Method, d.method), d.version,
+                   _enum(Product, d.product) if d.product else 0)
 
 
 def hypervisor_name(hv):
@@ -233,6 +238,7 @@ class Context:
         self._ref = byref(self._c)
         self._keep = None  # what the backend's argument points into
         self._log = None   # the C callback object, kept alive while set
+        self.detect_info = None  # DetectInfo of a successful open()
 
     @classmethod
     def simulated(cls, sim):
@@ -247,7 +253,8 @@ class Context:
     def open(cls, force=False, no_access_request=False):
         """The real backdoor: vmbd_open(). Without force, nothing is
         executed unless CPUID says VMware (OpenError ENOTVMWARE otherwise,
-        carrying the DetectInfo)."""
+        carrying the DetectInfo). On success ctx.detect_info holds the
+        detection and the GETVERSION answer vmbd_open() made."""
         ctx = cls()
         flags = (OPEN_FORCE if force else 0) | \
             (OPEN_NO_ACCESS_REQUEST if no_access_request else 0)
@@ -255,6 +262,7 @@ class Context:
         rc = lib().vmbd_open(ctx._ref, flags, byref(d))
         if rc < 0:
             raise OpenError(rc, DetectInfo._from_c(d))
+        ctx.detect_info = DetectInfo._from_c(d)
         return ctx
 
     @property
