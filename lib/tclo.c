@@ -75,14 +75,18 @@ int vmbd_tclo_poll(struct vmbd_tclo *t, const void *reply, size_t reply_len,
 				rc = step(t, NULL, 0, cmd, size, &n);
 		}
 	}
-	if (rc == VMBD_ENOSPC) {
-		*cmd_len = n;
+	if (rc == VMBD_OK && n == 0)
+		rc = VMBD_ENOMSG;
+	if (rc != VMBD_OK) {
+		/* A try that failed after its payload arrived (the host closed
+		 * the channel at RECVSTATUS; a CPT, then nothing waiting or a
+		 * refusal on the retry) has left bytes in cmd: the promised ""
+		 * must not become an unterminated fragment. */
+		cmd[0] = '\0';
+		if (rc == VMBD_ENOSPC)
+			*cmd_len = n;
 		return rc;
 	}
-	if (rc != VMBD_OK)
-		return rc;
-	if (n == 0)
-		return VMBD_ENOMSG;
 	cmd[n] = '\0';
 	*cmd_len = n;
 	t->commands++;

@@ -7,16 +7,18 @@
 # (CMake passes every library object). A symbol is fine if it is on the
 # allowed list or defined by one of the checked objects themselves (their
 # private vmbd__* helpers). Exit 0 when clean, 1 on a foreign symbol, 77
-# (CTest SKIP) when nm is missing. Sanitizer instrumentation (__asan_*,
-# __ubsan_*, ...) is the build's, not the code's: it is listed and ignored.
+# (CTest SKIP) when nm is missing; $NM names another nm (a cross
+# toolchain's). Sanitizer instrumentation (__asan_*, __ubsan_*, ...) is
+# the build's, not the code's: it is listed and ignored.
 set -eu
 
 allowed_file=$1
 pattern=$2
 shift 2
 
-if ! command -v nm >/dev/null 2>&1; then
-	echo "SKIPPED: nm not found (binutils)"
+NM=${NM:-nm}
+if ! command -v "$NM" >/dev/null 2>&1; then
+	echo "SKIPPED: $NM not found (binutils)"
 	exit 77
 fi
 
@@ -35,9 +37,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 grep -v '^[[:space:]]*#' "$allowed_file" | awk 'NF {print $1}' | sort -u >"$tmp/allowed"
 # shellcheck disable=SC2086
-nm --defined-only $objs | awk 'NF == 3 {print $3}' | sort -u >"$tmp/defined"
+"$NM" --defined-only $objs | awk 'NF == 3 {print $3}' | sort -u >"$tmp/defined"
 # shellcheck disable=SC2086
-nm -u $objs | awk 'NF == 2 && $1 == "U" {print $2}' | sort -u >"$tmp/all_undefined"
+"$NM" -u $objs | awk 'NF == 2 && $1 == "U" {print $2}' | sort -u >"$tmp/all_undefined"
 sanitizer='^__(asan|ubsan|msan|tsan|lsan|hwasan|sanitizer)_'
 grep -E "$sanitizer" "$tmp/all_undefined" >"$tmp/sanitizer" || true
 grep -vE "$sanitizer" "$tmp/all_undefined" >"$tmp/undefined" || true

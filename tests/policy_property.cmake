@@ -7,6 +7,9 @@ find_program(VMBD_VALGRIND valgrind)
 if(NOT TARGET test_policy_property)
   # No cmocka: test_policy_property is a SKIPPED placeholder.
   vmbd_skip_test(policy_property_memcheck "cmocka not found (libcmocka-dev)" policy)
+elseif(CMAKE_CROSSCOMPILING)
+  vmbd_skip_test(policy_property_memcheck
+    "cross build (${CMAKE_SYSTEM_PROCESSOR}): valgrind here checks native programs only; ./dev memcheck covers the native build" policy)
 elseif(VMBD_SANITIZE)
   # Valgrind cannot run an ASan-instrumented program (both replace malloc
   # and own the shadow memory); the sanitizers check this build instead.

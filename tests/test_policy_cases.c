@@ -285,7 +285,9 @@ static void check_state(struct runner *r, const char *arg)
 	finish_command(r);
 	vmbd_policy_get_settings(&r->p, &s);
 	while (sscanf(arg, " %63[^=]=%63s%n", key, val, &used) == 2) {
-		long v = atol(val);
+		/* long long: the uint32_t settings (period up to 4294967295)
+		 * do not fit a 32-bit long (i386), where atol overflowed. */
+		long long v = strtoll(val, NULL, 10);
 		int ok = 1;
 
 		arg += used;
@@ -295,11 +297,11 @@ static void check_state(struct runner *r, const char *arg)
 		else if (strcmp(key, "active") == 0)
 			ok = s.loop_active == v;
 		else if (strcmp(key, "period") == 0)
-			ok = (long)s.period_s == v;
+			ok = (long long)s.period_s == v;
 		else if (strcmp(key, "slew") == 0)
 			ok = s.slew_on == v;
 		else if (strcmp(key, "percent") == 0)
-			ok = (long)s.percent == v;
+			ok = (long long)s.percent == v;
 		else if (strcmp(key, "enable") == 0)
 			ok = s.tools_enable == v;
 		else if (strcmp(key, "startup_backward") == 0)
@@ -311,7 +313,7 @@ static void check_state(struct runner *r, const char *arg)
 		else if (strcmp(key, "resync") == 0)
 			ok = s.guest_resync == v;
 		else if (strcmp(key, "resync_timeout") == 0)
-			ok = (long)s.guest_resync_timeout_s == v;
+			ok = (long long)s.guest_resync_timeout_s == v;
 		else {
 			fail_at(r, "unknown state key %s", key);
 			continue;

@@ -216,6 +216,32 @@ static void test_auto_reopen(void **state)
 	assert_int_equal(t.reopens, 3);
 }
 
+/* Found by fuzz_channel_ops: the host closes the channel at RECVSTATUS, after
+ * the command's bytes have landed in cmd, and keeps refusing the reopen.
+ * The poll fails, and cmd must be "" as promised, not an unterminated
+ * fragment of the command a caller might print. */
+static void test_failed_poll_leaves_empty_cmd(void **state)
+{
+	struct fx *x = *state;
+	struct vmbd_tclo t;
+	char cmd[16];
+	size_t n = 99;
+	int rc;
+
+	assert_int_equal(vmbd_tclo_open(&t, &x->ctx, 0), VMBD_OK);
+	push(x, "reset_the_tools"); /* 15 bytes: fills cmd but for the NUL */
+	memset(cmd, 'x', sizeof(cmd));
+	/* SENDSIZE(0), RECVSIZE, HB payload, then RECVSTATUS: closed, and
+	 * every call after it too (the reopen fails). */
+	vmbd_sim_rpc_set_fault(x->sim, VMBD_SIM_FAULT_CLOSE, 4, 1000, 0);
+	rc = vmbd_tclo_poll(&t, NULL, 0, cmd, sizeof(cmd), &n);
+	assert_int_not_equal(rc, VMBD_OK);
+	assert_int_not_equal(rc, VMBD_ENOMSG);
+	assert_string_equal(cmd, "");
+	assert_int_equal(n, 0);
+	assert_int_equal(t.commands, 0);
+}
+
 static void test_bad_args(void **state)
 {
 	static char big[VMBD_MSG_MAX_IN + 1];
@@ -252,6 +278,7 @@ int main(void)
 		T(test_command_too_big),
 		T(test_binary_command),
 		T(test_auto_reopen),
+		T(test_failed_poll_leaves_empty_cmd),
 		T(test_bad_args),
 #undef T
 	};

@@ -20,7 +20,14 @@ endforeach()
 
 # A real chronyd (-x: never touches the clock) fed by the daemon's SOCK
 # refclock under --sim (label `chrony`); SKIPPED without chrony.
-if(VMBD_PYTHON3)
+if(CMAKE_CROSSCOMPILING)
+  # The SOCK refclock sample is a C struct with a struct timeval: an i386
+  # vmbd-time and this machine's x86-64 chronyd disagree on its size, as
+  # two builds for one machine never would.
+  vmbd_skip_test(vmbd_time_chrony_refclock
+    "cross build (${CMAKE_SYSTEM_PROCESSOR}): the chronyd of this machine has another struct timeval"
+    chrony)
+elseif(VMBD_PYTHON3)
   add_test(NAME vmbd_time_chrony_refclock
     COMMAND ${VMBD_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/chrony_refclock.py
             $<TARGET_FILE:vmbd-time>)

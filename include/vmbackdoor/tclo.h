@@ -63,6 +63,8 @@ VMBD_API int vmbd_tclo_close(struct vmbd_tclo *t);
  *   channel errors  after one automatic reopen (which starts the new
  *                   channel with an empty reply: the answer to the old
  *                   channel's command is dropped)
+ * On every return but 0, cmd is "" (even when a failed transfer had
+ * already delivered bytes) and *cmd_len is 0, except for VMBD_ENOSPC.
  * Never sleeps; at most two tries of the whole step.
  */
 VMBD_API int vmbd_tclo_poll(struct vmbd_tclo *t, const void *reply,
