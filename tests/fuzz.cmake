@@ -79,8 +79,10 @@ foreach(src ${VMBD_FUZZ_SOURCES})
   set(work ${CMAKE_CURRENT_BINARY_DIR}/fuzz-work/${name})
   file(MAKE_DIRECTORY ${work})
   # sh reads VMBD_FUZZ_RUNS when the test runs, not when CMake configures.
+  # libFuzzer exits 77 on a crash by default, which CTest could take for
+  # SKIPPED: 1 instead.
   add_test(NAME ${prog}
-    COMMAND sh -c "exec \"$0\" -runs=\${VMBD_FUZZ_RUNS:-20000} -seed=1 -timeout=10 \"$@\""
+    COMMAND sh -c "exec \"$0\" -runs=\${VMBD_FUZZ_RUNS:-20000} -seed=1 -timeout=10 -error_exitcode=1 -timeout_exitcode=1 \"$@\""
             $<TARGET_FILE:${prog}> ${extra} -artifact_prefix=${work}/
             ${work} ${corpus})
   set_tests_properties(${prog} PROPERTIES LABELS fuzz TIMEOUT 300)

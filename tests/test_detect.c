@@ -315,6 +315,10 @@ static void test_open_force_on_qemu_tcg(void **state)
 
 	(void)state;
 	detect_vendor(&g_fake_cpu, "TCGTCGTCGTCG", 0x40000001u, 0);
+	/* QEMU's vmport is an x86 port: say so, or an aarch64 build of this
+	 * test would pick the arm64 method (and the port access request
+	 * checked below is port-only). */
+	g_fake_cpu.method = VMBD_METHOD_PORT;
 	push_getversion_ok();
 	assert_int_equal(vmbd__open_env(&ctx, VMBD_OPEN_FORCE, NULL, &fake_env),
 			 VMBD_OK);
