@@ -33,6 +33,15 @@ int vmbd_agent_init(struct vmbd_agent *a, struct vmbd_ctx *ctx,
 	return vmbd_policy_init(&a->policy, local);
 }
 
+int vmbd_agent_set_poll_interval(struct vmbd_agent *a, int64_t idle_ns)
+{
+	if (a == NULL || idle_ns < VMBD_AGENT_POLL_MIN_NS ||
+	    idle_ns > VMBD_AGENT_POLL_MAX_NS)
+		return VMBD_EINVAL;
+	a->poll_idle_ns = idle_ns;
+	return VMBD_OK;
+}
+
 void vmbd_agent_set_events(struct vmbd_agent *a, vmbd_agent_event_fn fn,
 			   void *arg)
 {

@@ -154,16 +154,80 @@ static void test_idle_poll_costs(void **state)
 	assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd,
 					 sizeof(r->cmd), 5 * NS_PER_S, &wake), 0);
 	assert_int_equal(r->sim->calls_total - before, 2);
-	assert_int_equal(wake, 6 * NS_PER_S);
+	assert_int_equal(wake, 5 * NS_PER_S + VMBD_AGENT_POLL_IDLE_NS);
 
 	r->sim->rpc.tclo_empty_dorecv = 1;
 	before = r->sim->calls_total;
 	assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd,
 					 sizeof(r->cmd), 6 * NS_PER_S, &wake), 0);
 	assert_int_equal(r->sim->calls_total - before, 3);
-	assert_int_equal(wake, 7 * NS_PER_S);
+	assert_int_equal(wake, 6 * NS_PER_S + VMBD_AGENT_POLL_IDLE_NS);
 	assert_int_equal(r->agent.stats.polls, 2);
 	assert_int_equal(r->n_ev, 0);
+}
+
+static void test_poll_interval(void **state)
+{
+	struct rig *r = *state;
+	static const int64_t bad[] = {INT64_MIN, -1, 0,
+				      VMBD_AGENT_POLL_MIN_NS - 1,
+				      VMBD_AGENT_POLL_MAX_NS + 1, INT64_MAX};
+	int64_t wake = 0;
+	size_t i;
+
+	assert_int_equal(vmbd_agent_set_poll_interval(NULL, NS_PER_S),
+			 VMBD_EINVAL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vmbd_agent_set_poll_interval(&r->agent, bad[i]),
+				 VMBD_EINVAL);
+	/* Refused values left the default in place. */
+	assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd,
+					 sizeof(r->cmd), NS_PER_S, &wake), 0);
+	assert_int_equal(wake, NS_PER_S + VMBD_AGENT_POLL_IDLE_NS);
+
+	assert_int_equal(vmbd_agent_set_poll_interval(&r->agent,
+						      100 * NS_PER_MS), 0);
+	assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd,
+					 sizeof(r->cmd), 2 * NS_PER_S, &wake), 0);
+	assert_int_equal(wake, 2 * NS_PER_S + 100 * NS_PER_MS);
+	assert_int_equal(vmbd_agent_set_poll_interval(&r->agent,
+						      VMBD_AGENT_POLL_MIN_NS), 0);
+	assert_int_equal(vmbd_agent_set_poll_interval(&r->agent,
+						      VMBD_AGENT_POLL_MAX_NS), 0);
+}
+
+/* The default interval's promise (agent.h): a command the host queues
+ * just after an idle poll is answered within VMBD_AGENT_REPLY_LATENCY_NS,
+ * with the calls that fetch it and carry the reply costing simulated
+ * time (far more per call than the 2 us a real VM exit takes). */
+static void test_worst_reply_latency(void **state)
+{
+	struct rig *r = *state;
+	int64_t wake = 0, queued, now;
+	unsigned replies;
+	int guard = 0;
+
+	r->sim->call_cost_ns = 20000; /* 20 us per backdoor call */
+	now = vmbd_sim_now(r->sim);
+	assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd,
+					 sizeof(r->cmd), now, &wake), 0);
+	assert_true(wake > vmbd_sim_now(r->sim));
+	queued = vmbd_sim_now(r->sim); /* just after the idle poll asked */
+	push(r, "Set_Option synctime 0");
+	replies = (unsigned)r->sim->rpc.tclo_replies;
+	while ((unsigned)r->sim->rpc.tclo_replies == replies) {
+		assert_true(++guard < 10);
+		if (wake > vmbd_sim_now(r->sim))
+			vmbd_sim_advance_to(r->sim, wake);
+		now = vmbd_sim_now(r->sim);
+		assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd,
+						 sizeof(r->cmd), now, &wake), 0);
+	}
+	assert_string_equal(last_record(r)->reply, "OK ");
+	assert_true(vmbd_sim_now(r->sim) - queued <= VMBD_AGENT_REPLY_LATENCY_NS);
+	/* ... and it did wait (almost) a whole interval. */
+	assert_true(vmbd_sim_now(r->sim) - queued >=
+		    VMBD_AGENT_POLL_IDLE_NS - NS_PER_MS);
 }
 
 static void test_reply_goes_with_next_poll(void **state)
@@ -178,7 +242,7 @@ static void test_reply_goes_with_next_poll(void **state)
 	assert_int_equal(vmbd_sim_tclo_record_count(r->sim), 0);
 	assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd,
 					 sizeof(r->cmd), NS_PER_S, &wake), 0);
-	assert_int_equal(wake, 2 * NS_PER_S);
+	assert_int_equal(wake, NS_PER_S + VMBD_AGENT_POLL_IDLE_NS);
 	assert_string_equal(last_record(r)->cmd, "ping");
 	assert_string_equal(last_record(r)->reply, "OK ");
 	assert_int_equal(r->n_ev, 2);
@@ -209,7 +273,7 @@ static void test_command_too_large(void **state)
 	assert_int_equal(vmbd_sim_tclo_push(r->sim, big, sizeof(big)), 0);
 	assert_int_equal(vmbd_agent_poll(&r->agent, &r->tclo, r->cmd, 64,
 					 NS_PER_S, &wake), VMBD_ENOSPC);
-	assert_int_equal(wake, 2 * NS_PER_S);
+	assert_int_equal(wake, NS_PER_S + VMBD_AGENT_POLL_IDLE_NS);
 	assert_int_equal(r->n_ev, 0);
 }
 
@@ -412,6 +476,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_init_rejects_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_poll_costs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_worst_reply_latency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_goes_with_next_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_command_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_shot_backward_step_and_stopcatchup, setup, teardown),

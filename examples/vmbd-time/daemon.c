@@ -26,7 +26,11 @@
  * distribution-built open-vm-tools sends, so the host never offers an
  * upgrade of VMware Tools over us. */
 #define VT_TOOLS_VERSION "2147483647"
+/* Idle TCLO poll: the agent's, chosen so a command is answered within 1 s. */
 #define POLL_IDLE_NS VMBD_AGENT_POLL_IDLE_NS
+/* Reopening a lost channel and feeding chronyd: once a second. */
+#define RETRY_NS INT64_C(1000000000)
+#define REFCLOCK_NS INT64_C(1000000000)
 #define CMD_MAX 65536
 
 struct daemon {
@@ -152,7 +156,7 @@ static void channel_lost(struct daemon *d, int rc, int64_t now)
 	close_channels(d);
 	d->down_since = now;
 	d->open_failures = 1; /* logged: the retries stay quiet */
-	d->next_reopen = now + POLL_IDLE_NS;
+	d->next_reopen = now + RETRY_NS;
 }
 
 /* The TCLO layer reopened a channel the host had dropped (host reset,
@@ -272,7 +276,7 @@ static int run(struct daemon *d)
 			if (open_channels(d, now) == VMBD_OK)
 				d->next_poll = now;
 			else
-				d->next_reopen = now + POLL_IDLE_NS;
+				d->next_reopen = now + RETRY_NS;
 		}
 		if (d->channels_up && now >= d->next_poll) {
 			rc = vmbd_agent_poll(&d->agent, &d->tclo, d->cmd,
@@ -304,7 +308,7 @@ static int run(struct daemon *d)
 		now = vt_mono(&d->env);
 		if (d->refclock_on && now >= d->next_refclock) {
 			refclock_sample(d);
-			d->next_refclock = now + POLL_IDLE_NS;
+			d->next_refclock = now + REFCLOCK_NS;
 		}
 		ended = vt_wait(&d->env, wake);
 	}

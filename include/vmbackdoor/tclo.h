@@ -9,8 +9,8 @@
  * sections 4 and 7.
  *
  * The library never sleeps or blocks: how often to poll is the caller's
- * choice (the design goal: once a second when idle, at once again after a
- * command). An idle poll costs 2 backdoor calls (SENDSIZE of the empty
+ * choice (agent.h's default: every 0.999 s when idle, so a command is
+ * answered within 1 s, and at once again after a command). An idle poll costs 2 backdoor calls (SENDSIZE of the empty
  * reply, RECVSIZE; 3 when the host signals "nothing" as an empty message).
  *
  *   struct vmbd_tclo t;

@@ -5,13 +5,15 @@
  * frequency estimator, decision, simulated guest clock, STOPCATCHUP), run
  * in virtual time; its JSON events are sorted into one window per step.
  *
- * Schedule: the daemon polls TCLO on whole seconds of virtual time (once
- * a second when idle, at once again after a command), so every script
- * event is placed half-way between two polls and a step's window runs
- * from its event to the next step's:
+ * Schedule: the daemon polls TCLO every VMBD_AGENT_POLL_IDLE_NS (0.999 s)
+ * of virtual time when idle, at once again after a command, so a command
+ * queued at any instant is handled within the next 0.999 s. Every script
+ * event is placed at a half second and a step's window runs from its
+ * event to the next step's:
  *
- *   TCLO at cursor c: `at c+0.5 tclo CMD`, handled by the poll at c+1 (a
- *                     loop it starts syncs at once, in the same window);
+ *   TCLO at cursor c: `at c+0.5 tclo CMD`, handled by the first poll after
+ *                     it, before c+1.5 (a loop it starts syncs at once,
+ *                     in the same window);
  *                     window [c+0.5, c+1.5), cursor c+1
  *   WAIT ms:          window [c+0.5, c+0.5+ms), cursor c+ms: a loop of
  *                     period ms started by the command before ticks in it,
