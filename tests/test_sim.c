@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include <vmbackdoor/backdoor.h>
+#include <vmbackdoor/channel.h>
 #include <vmbackdoor/sim.h>
+#include <vmbackdoor/sim_rpc.h>
 
 #define NS_PER_S 1000000000LL
 #define DAY_NS (86400LL * NS_PER_S)
@@ -453,6 +455,102 @@ static void test_hb_port(void **state)
 	assert_int_equal(ops->hb_in(NULL, &f), VMBD_EINVAL);
 }
 
+/* One MESSAGE step through the GuestRPC model's own entry point. */
+static uint32_t rpc_step(struct vmbd_sim *sim, unsigned type, uint32_t bx,
+			 uint16_t id, uint32_t ck_hi, uint32_t ck_lo,
+			 struct vmbd_frame *f)
+{
+	*f = frame_for((uint32_t)type << 16 | VMBD_CMD_MESSAGE);
+	f->bx = bx;
+	f->dx = VMBD_PORT_LB | (uint32_t)id << 16;
+	f->si = ck_hi;
+	f->di = ck_lo;
+	vmbd_sim_rpc_message(sim, f);
+	return f->cx >> 16;
+}
+
+/* The GuestRPC model's entry points (sim_rpc.h), called directly as an
+ * alternative simulator core would: an RPCI round trip with the payload
+ * over HB, and what each refuses. */
+static void test_rpc_entry_points(void **state)
+{
+	struct vmbd_sim *sim = *state;
+	static const char req[] = "info-set guestinfo.direct 42";
+	char reply[8] = {0};
+	struct vmbd_frame f, g;
+	uint32_t ck_hi, ck_lo, len;
+	uint16_t id;
+	uint64_t steps;
+
+	assert_int_equal(rpc_step(sim, VMBD_MSG_OPEN,
+				  VMBD_PROTO_RPCI | VMBD_MSG_FLAG_COOKIE, 0, 0,
+				  0, &f) & VMBD_MSG_SUCCESS, VMBD_MSG_SUCCESS);
+	id = (uint16_t)(f.dx >> 16);
+	ck_hi = (uint32_t)f.si;
+	ck_lo = (uint32_t)f.di;
+	assert_int_equal(vmbd_sim_rpc_open_channels(sim), 1);
+
+	/* SENDSIZE says HB; the payload goes in one rep outsb. */
+	assert_int_equal(rpc_step(sim, VMBD_MSG_SENDSIZE, sizeof(req) - 1, id,
+				  ck_hi, ck_lo, &f),
+			 VMBD_MSG_SUCCESS | VMBD_MSG_HB);
+	f = frame_for(sizeof(req) - 1);
+	f.bx = VMBD_HBCMD_MESSAGE | (uint32_t)VMBD_MSG_SUCCESS << 16;
+	f.dx = VMBD_PORT_HB | (uint32_t)id << 16;
+	f.si = (uint64_t)(uintptr_t)req;
+	f.di = ck_lo;
+	f.bp = ck_hi;
+	assert_int_equal(vmbd_sim_rpc_hb_out(sim, &f), VMBD_OK);
+	assert_int_equal(f.bx >> 16, VMBD_MSG_SUCCESS);
+	assert_int_equal(f.cx, 0);
+
+	/* The reply "1 " waits; RECVSIZE gives its length, HB brings it. */
+	assert_int_equal(rpc_step(sim, VMBD_MSG_RECVSIZE, 0, id, ck_hi, ck_lo,
+				  &f),
+			 VMBD_MSG_SUCCESS | VMBD_MSG_DORECV | VMBD_MSG_HB);
+	len = f.bx;
+	assert_int_equal(len, 2);
+	f = frame_for(len);
+	f.bx = VMBD_HBCMD_MESSAGE | (uint32_t)VMBD_MSG_SUCCESS << 16;
+	f.dx = VMBD_PORT_HB | (uint32_t)id << 16;
+	f.si = ck_hi;
+	f.di = (uint64_t)(uintptr_t)reply;
+	f.bp = ck_lo;
+	assert_int_equal(vmbd_sim_rpc_hb_in(sim, &f), VMBD_OK);
+	assert_int_equal(f.bx >> 16, VMBD_MSG_SUCCESS);
+	assert_memory_equal(reply, "1 ", 3);
+	assert_int_equal(rpc_step(sim, VMBD_MSG_RECVSTATUS, VMBD_MSG_SUCCESS,
+				  id, ck_hi, ck_lo, &f) & VMBD_MSG_SUCCESS,
+			 VMBD_MSG_SUCCESS);
+
+	/* A wrong cookie is refused, the channel stays the host's. */
+	assert_int_equal(rpc_step(sim, VMBD_MSG_CLOSE, 0, id, ck_hi, ~ck_lo,
+				  &f) & VMBD_MSG_SUCCESS, 0);
+	assert_int_equal(vmbd_sim_rpc_open_channels(sim), 1);
+	/* An HB frame that is not a MESSAGE transfer: status 0, no copy. */
+	steps = sim->rpc.steps;
+	g = frame_for(2);
+	g.bx = 7;
+	g.dx = VMBD_PORT_HB | (uint32_t)id << 16;
+	g.di = (uint64_t)(uintptr_t)reply;
+	assert_int_equal(vmbd_sim_rpc_hb_in(sim, &g), VMBD_OK);
+	assert_int_equal(g.bx >> 16, 0);
+	assert_int_equal(g.cx, 2);
+	assert_int_equal(sim->rpc.steps, steps);
+	assert_int_equal(rpc_step(sim, VMBD_MSG_CLOSE, 0, id, ck_hi, ck_lo,
+				  &f) & VMBD_MSG_SUCCESS, VMBD_MSG_SUCCESS);
+	assert_int_equal(vmbd_sim_rpc_open_channels(sim), 0);
+
+	/* NULL is refused; a disabled model answers "unknown command". */
+	assert_int_equal(vmbd_sim_rpc_hb_out(NULL, &f), VMBD_EINVAL);
+	assert_int_equal(vmbd_sim_rpc_hb_in(sim, NULL), VMBD_EINVAL);
+	vmbd_sim_rpc_message(NULL, &f);
+	vmbd_sim_rpc_message(sim, NULL);
+	sim->rpc.enabled = 0;
+	rpc_step(sim, VMBD_MSG_OPEN, VMBD_PROTO_RPCI, 0, 0, 0, &f);
+	assert_int_equal(f.ax, ALL_ONES);
+}
+
 /* PROTOCOL.md section 5: Debian's QEMU 7.2, -machine pc,vmport=on, TCG. */
 static void test_qemu_profile(void **state)
 {
@@ -845,6 +943,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, sim_setup, sim_teardown)
 		T(test_ops_table),
+		T(test_rpc_entry_points),
 		T(test_defaults),
 		T(test_getversion),
 		T(test_getmhz_hwversion_vcpu),
