@@ -204,7 +204,7 @@ int main(void)
 		       "polls", "calls/poll", "target");
 		for (mode = 0; mode < 2; mode++) {
 			for (loop = 0; loop < 2; loop++) {
-				uint64_t calls, polls;
+				uint64_t calls = 0, polls = 0;
 
 				r->sim = sim;
 				if (rig_open(r, mode, interval[k]) != 0 ||
@@ -221,7 +221,7 @@ int main(void)
 			}
 		}
 		for (mode = 0; mode < 2; mode++) {
-			int64_t worst, mean;
+			int64_t worst = 0, mean = 0;
 
 			r->sim = sim;
 			if (rig_open(r, mode, interval[k]) != 0 ||

@@ -1,8 +1,9 @@
 /*
- * The real system clock. Compiled on Linux and the BSDs only; never used by
- * a test (tests must not touch the system clock). Its arithmetic lives in
- * clock.c (vmbd_clock_adj_compute, vmbd_clock_step_target) and is tested
- * there; this file is only the system calls.
+ * The real system clock. Compiled on Linux and the BSDs only. Its
+ * arithmetic lives in clock.c (vmbd_clock_adj_compute,
+ * vmbd_clock_step_target) and is tested there; this file is only the
+ * system calls, which tests/test_clock_real.c makes for real under a
+ * seccomp filter that answers them without touching the system clock.
  */
 #if defined(__linux__)
 #define _GNU_SOURCE
