@@ -120,8 +120,11 @@ int vmbd_get_version(struct vmbd_ctx *ctx, uint32_t *version,
 	}
 	if (version)
 		*version = got.ax;
+	/* Old VMXs never wrote ecx: the guest's pattern means "no type". */
 	if (product)
-		*product = got.cx;
+		*product = (got.cx & GETVERSION_CX_HIGH) == GETVERSION_CX_HIGH
+				   ? VMBD_PRODUCT_UNSET
+				   : got.cx;
 	return VMBD_OK;
 }
 

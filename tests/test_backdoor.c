@@ -160,6 +160,33 @@ static void test_get_version_failures(void **state)
 	assert_int_equal(vmbd_get_version(NULL, &version, NULL), VMBD_EINVAL);
 }
 
+/* ecx is open-vm-tools' VMX_Type (vm_vmx_type.h): 4 is WORKSTATION, and
+ * an ecx still holding the 0xFFFF high half the guest sent is an old VMX
+ * that never set its type: VMX_TYPE_UNSET (VmCheck_GetVersion). */
+static void test_get_version_product_types(void **state)
+{
+	struct vmbd_ctx ctx;
+	struct fake_host h;
+	uint32_t version = 0, product = 99;
+
+	(void)state;
+	fake_init(&h, &ctx);
+	fake_push(&h, R_AX | R_BX | R_CX, fr(6, M, 4, 0, 0, 0));
+	fake_push(&h, R_AX | R_BX | R_CX, fr(6, M, 1, 0, 0, 0));
+	fake_push(&h, R_AX | R_BX | R_CX, fr(6, M, 5, 0, 0, 0));
+	fake_push(&h, R_AX | R_BX, fr(4, M, 0, 0, 0, 0)); /* ecx untouched */
+	assert_int_equal(vmbd_get_version(&ctx, &version, &product), VMBD_OK);
+	assert_int_equal(product, VMBD_PRODUCT_WORKSTATION);
+	assert_int_equal(vmbd_get_version(&ctx, &version, &product), VMBD_OK);
+	assert_int_equal(product, VMBD_PRODUCT_EXPRESS);
+	assert_int_equal(vmbd_get_version(&ctx, &version, &product), VMBD_OK);
+	assert_int_equal(product, VMBD_PRODUCT_WORKSTATION_ENTERPRISE);
+	assert_int_equal(vmbd_get_version(&ctx, &version, &product), VMBD_OK);
+	assert_int_equal(version, 4);
+	assert_int_equal(product, VMBD_PRODUCT_UNSET);
+	assert_int_equal(h.ncalls, 4);
+}
+
 /* --- GETMHZ --- */
 
 static void test_get_mhz(void **state)
@@ -646,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_backend_error_is_returned),
 		cmocka_unit_test(test_get_version_ok),
 		cmocka_unit_test(test_get_version_failures),
+		cmocka_unit_test(test_get_version_product_types),
 		cmocka_unit_test(test_get_mhz),
 		cmocka_unit_test(test_get_hz),
 		cmocka_unit_test(test_get_uuid_qemu_vector),

@@ -19,11 +19,11 @@ struct name_row {
 };
 
 static const struct name_row product_names[] = {
-	{VMBD_PRODUCT_WORKSTATION, "Workstation"},
+	{VMBD_PRODUCT_EXPRESS, "Express"},
 	{VMBD_PRODUCT_ESX, "ESX"},
 	{VMBD_PRODUCT_SERVER, "Server"},
-	{VMBD_PRODUCT_WS_PLAYER, "Workstation Player"},
-	{VMBD_PRODUCT_FUSION, "Fusion"},
+	{VMBD_PRODUCT_WORKSTATION, "Workstation"},
+	{VMBD_PRODUCT_WORKSTATION_ENTERPRISE, "Workstation Enterprise"},
 };
 
 static const struct name_row time_cmd_names[] = {

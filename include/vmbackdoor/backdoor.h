@@ -68,19 +68,24 @@ VMBD_API uint64_t vmbd_ctx_calls(const struct vmbd_ctx *ctx);
  * typed wrapper (and the message channel). */
 VMBD_API int vmbd_call(struct vmbd_ctx *ctx, struct vmbd_frame *f);
 
-/* Product types returned by GETVERSION in ecx. */
+/* Product types returned by GETVERSION in ecx: open-vm-tools' VMX_Type
+ * (lib/include/vm_vmx_type.h), whose values VMware never changes. 1, 3 and
+ * 5 are deprecated types (VMware Express, VMware Server, ACE 1.x). */
 enum vmbd_product {
-	VMBD_PRODUCT_WORKSTATION = 1,
-	VMBD_PRODUCT_ESX = 2,
-	VMBD_PRODUCT_SERVER = 3,
-	VMBD_PRODUCT_WS_PLAYER = 4,
-	VMBD_PRODUCT_FUSION = 5
+	VMBD_PRODUCT_UNSET = 0,        /* an old VMX that sets no type */
+	VMBD_PRODUCT_EXPRESS = 1,
+	VMBD_PRODUCT_ESX = 2,          /* VMX_TYPE_SCALABLE_SERVER */
+	VMBD_PRODUCT_SERVER = 3,       /* VMX_TYPE_WGS */
+	VMBD_PRODUCT_WORKSTATION = 4,
+	VMBD_PRODUCT_WORKSTATION_ENTERPRISE = 5
 };
 
 /* GETVERSION (sent with ebx = ~magic, ecx high half 0xFFFF as
  * open-vm-tools does): VMBD_EUNSUPPORTED when eax = 0xFFFFFFFF,
  * VMBD_EPROTO when ebx does not echo the magic; else version = eax,
- * product = ecx (enum vmbd_product). Either output may be NULL. */
+ * product = ecx (enum vmbd_product), or VMBD_PRODUCT_UNSET when ecx still
+ * has the 0xFFFF high half (open-vm-tools VmCheck_GetVersion). Either
+ * output may be NULL. */
 VMBD_API int vmbd_get_version(struct vmbd_ctx *ctx, uint32_t *version,
 			      uint32_t *product);
 /* GETMHZ: TSC in MHz (eax). 0 -> VMBD_EUNKNOWN; eax >= 2^31 (open-vm-tools

@@ -165,7 +165,7 @@ class TypedCommands(unittest.TestCase):
         raw = bytes(range(16))
         s.uuid = raw
         self.assertEqual(self.ctx.get_version(),
-                         vb.Version(7, vb.Product.FUSION))
+                         vb.Version(7, vb.Product.WORKSTATION_ENTERPRISE))
         self.assertEqual(self.ctx.get_mhz(), 3000)
         self.assertEqual(self.ctx.get_hwversion(), 21)
         self.assertEqual(self.ctx.get_hz(), vb.Hz(3 * 10**9 + 7, 66000000))

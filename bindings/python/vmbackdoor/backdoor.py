@@ -35,11 +35,12 @@ class Cmd(enum.IntEnum):
 
 class Product(enum.IntEnum):
     """GETVERSION product types (enum vmbd_product)."""
-    WORKSTATION = 1
+    UNSET = 0
+    EXPRESS = 1
     ESX = 2
     SERVER = 3
-    WS_PLAYER = 4
-    FUSION = 5
+    WORKSTATION = 4
+    WORKSTATION_ENTERPRISE = 5
 
 
 class Hypervisor(enum.IntEnum):
