@@ -130,9 +130,13 @@ int vmbd_channel_open(struct vmbd_channel *ch, struct vmbd_ctx *ctx,
 	uint32_t want = VMBD_MSG_FLAG_COOKIE;
 	int rc;
 
-	if (ch == NULL || ctx == NULL)
+	if (ch == NULL)
 		return VMBD_EINVAL;
+	/* Even a refused call leaves ch defined: without a ctx it is "never
+	 * opened" (VMBD_ENOTOPEN above), not whatever it held before. */
 	channel_reset(ch, ctx, proto, flags);
+	if (ctx == NULL)
+		return VMBD_EINVAL;
 	if (flags & VMBD_CHANNEL_NO_COOKIE)
 		want = 0;
 	for (;;) {

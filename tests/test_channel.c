@@ -533,6 +533,27 @@ static void test_not_open_and_bad_args(void **state)
 	assert_int_equal(fx_calls(x), 0);
 }
 
+/* vmbd_channel_open() reinitialises ch even when it refuses a NULL
+ * context: a channel that was open is not open any more, and nothing is
+ * sent over the old context. */
+static void test_open_without_ctx_resets(void **state)
+{
+	struct fx *x = *state;
+	struct vmbd_channel ch;
+	uint64_t before;
+
+	assert_int_equal(vmbd_channel_open(&ch, &x->ctx, VMBD_PROTO_RPCI, 0),
+			 VMBD_OK);
+	assert_int_equal(vmbd_channel_open(&ch, NULL, VMBD_PROTO_RPCI, 0),
+			 VMBD_EINVAL);
+	before = fx_calls(x);
+	assert_false(vmbd_channel_is_open(&ch));
+	assert_null(ch.ctx);
+	assert_int_equal(vmbd_channel_send(&ch, "x", 1), VMBD_ENOTOPEN);
+	assert_int_equal(vmbd_channel_reopen(&ch), VMBD_EINVAL);
+	assert_int_equal(fx_calls(x), before);
+}
+
 /* Kept open across many messages, and reopened by the caller. */
 static void test_persistent_and_reopen(void **state)
 {
@@ -576,6 +597,7 @@ int main(void)
 		T(test_lb_tail_packing),
 		T(test_hb_register_layout),
 		T(test_not_open_and_bad_args),
+		T(test_open_without_ctx_resets),
 		T(test_persistent_and_reopen),
 #undef T
 	};

@@ -328,6 +328,37 @@ static void test_bad_args(void **state)
 	assert_int_equal(fx_calls(x), 1);
 }
 
+/* An open refused for a NULL context leaves r unbound, even when r held
+ * an open channel before: the call is VMBD_ENOTOPEN with no backdoor call
+ * (not a silent exchange on the stale context). */
+static void test_call_after_open_without_ctx(void **state)
+{
+	struct fx *x = *state;
+	struct vmbd_rpci r;
+	char reply[8];
+	size_t len = 99;
+	uint64_t before;
+
+	assert_int_equal(vmbd_rpci_open(&r, &x->ctx, 0), VMBD_OK);
+	assert_int_equal(vmbd_rpci_open(&r, NULL, 0), VMBD_EINVAL);
+	before = fx_calls(x);
+	assert_int_equal(vmbd_rpci_command(&r, "log x", reply, sizeof(reply),
+					   &len),
+			 VMBD_ENOTOPEN);
+	assert_string_equal(reply, "");
+	assert_int_equal(len, 0);
+	assert_int_equal(fx_calls(x), before);
+
+	/* An open the host refused does bind r: the call opens again. */
+	assert_int_equal(vmbd_sim_rpc_set_channels(x->sim, 0), VMBD_OK);
+	assert_int_equal(vmbd_rpci_open(&r, &x->ctx, 0), VMBD_EOPEN);
+	assert_int_equal(vmbd_sim_rpc_set_channels(x->sim, 8), VMBD_OK);
+	assert_int_equal(vmbd_rpci_command(&r, "log x", reply, sizeof(reply),
+					   &len),
+			 VMBD_OK);
+	assert_int_equal(r.reopens, 1);
+}
+
 static void test_send_one_open_refused(void **state)
 {
 	struct fx *x = *state;
@@ -363,6 +394,7 @@ int main(void)
 		T(test_persistent_failure_bounded),
 		T(test_bad_args),
 		T(test_send_one_open_refused),
+		T(test_call_after_open_without_ctx),
 #undef T
 	};
 

@@ -269,6 +269,35 @@ static void test_bad_args(void **state)
 	assert_int_equal(fx_calls(x), 1);
 }
 
+/* An open refused for a NULL context leaves t unbound, even when t held
+ * an open channel before: the poll is VMBD_ENOTOPEN with no backdoor call
+ * (not a silent poll on the stale context). */
+static void test_poll_after_open_without_ctx(void **state)
+{
+	struct fx *x = *state;
+	struct vmbd_tclo t;
+	char cmd[8];
+	size_t n = 99;
+	uint64_t before;
+
+	assert_int_equal(vmbd_tclo_open(&t, &x->ctx, 0), VMBD_OK);
+	assert_int_equal(vmbd_tclo_open(&t, NULL, 0), VMBD_EINVAL);
+	before = fx_calls(x);
+	assert_int_equal(vmbd_tclo_poll(&t, NULL, 0, cmd, sizeof(cmd), &n),
+			 VMBD_ENOTOPEN);
+	assert_string_equal(cmd, "");
+	assert_int_equal(n, 0);
+	assert_int_equal(fx_calls(x), before);
+
+	/* An open the host refused does bind t: the poll opens again. */
+	assert_int_equal(vmbd_sim_rpc_set_channels(x->sim, 0), VMBD_OK);
+	assert_int_equal(vmbd_tclo_open(&t, &x->ctx, 0), VMBD_EOPEN);
+	assert_int_equal(vmbd_sim_rpc_set_channels(x->sim, 8), VMBD_OK);
+	assert_int_equal(vmbd_tclo_poll(&t, NULL, 0, cmd, sizeof(cmd), &n),
+			 VMBD_ENOMSG);
+	assert_int_equal(t.reopens, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +309,7 @@ int main(void)
 		T(test_auto_reopen),
 		T(test_failed_poll_leaves_empty_cmd),
 		T(test_bad_args),
+		T(test_poll_after_open_without_ctx),
 #undef T
 	};
 

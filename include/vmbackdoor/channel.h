@@ -103,7 +103,8 @@ struct vmbd_channel {
  * Asks for cookies and, when the host refuses, tries once more without
  * them (old hosts), as open-vm-tools does. VMBD_EOPEN when the host
  * refuses (for example all channels in use); backend errors pass through.
- * ch is fully (re)initialised; ctx must outlive the channel.
+ * ch is fully (re)initialised, even when the call fails (a NULL ctx gives
+ * VMBD_EINVAL and a channel with no context); ctx must outlive the channel.
  */
 VMBD_API int vmbd_channel_open(struct vmbd_channel *ch, struct vmbd_ctx *ctx,
 			       uint32_t proto, unsigned flags);

@@ -48,7 +48,9 @@ VMBD_API int vmbd_rpci_close(struct vmbd_rpci *r);
  *                   size bytes: refused, the channel stays open,
  *                   *reply_len = the message's announced length
  *   VMBD_ETOOBIG    len > VMBD_MSG_MAX_IN, nothing sent
- *   VMBD_ENOTOPEN   vmbd_rpci_open() never succeeded on r
+ *   VMBD_ENOTOPEN   r has no context (zeroed, or vmbd_rpci_open() refused
+ *                   a NULL ctx); after an open the host refused, the
+ *                   call opens again instead
  *   channel errors  (VMBD_ECLOSED, VMBD_ECPT, VMBD_EPOWEROFF, ...)
  * A closed or broken channel is reopened automatically before the call,
  * and once more (with the request resent) when the call fails with a

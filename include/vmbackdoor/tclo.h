@@ -59,7 +59,9 @@ VMBD_API int vmbd_tclo_close(struct vmbd_tclo *t);
  *   VMBD_ENOSPC     the command does not fit in size - 1 bytes: refused,
  *                   the host drops it, the channel stays open
  *   VMBD_ETOOBIG    reply_len > VMBD_MSG_MAX_IN, nothing sent
- *   VMBD_ENOTOPEN   vmbd_tclo_open() never succeeded on t
+ *   VMBD_ENOTOPEN   t has no context (zeroed, or vmbd_tclo_open() refused
+ *                   a NULL ctx); after an open the host refused, the
+ *                   poll opens again instead
  *   channel errors  after one automatic reopen (which starts the new
  *                   channel with an empty reply: the answer to the old
  *                   channel's command is dropped)
