@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <vmbackdoor/backdoor.h>
+
 #define NS_PER_S 1000000000LL
 /* Kernel's nominal tick for USER_HZ 100, and adjtime's slew rate. */
 #define TICK_NOMINAL_US 10000
@@ -75,9 +77,31 @@ void trap_sim_host_step(struct trap_sim *ts, int64_t delta_ns)
 	ts->offset_ns += delta_ns;
 }
 
+static uint64_t host_time_reads(const struct vmbd_sim *sim)
+{
+	return sim->calls_by_cmd[VMBD_CMD_GETTIMEFULL_WITH_LAG] +
+	       sim->calls_by_cmd[VMBD_CMD_GETTIMEFULL] +
+	       sim->calls_by_cmd[VMBD_CMD_GETTIME];
+}
+
+void trap_sim_note_reads(struct trap_sim *ts)
+{
+	uint64_t n = host_time_reads(ts->sim);
+
+	/* A frame answers at most one read, from the host time set just
+	 * before it. */
+	if (n > ts->reads_seen && ts->nreads < TRAP_SIM_MAX_READS)
+		ts->read_host_ns[ts->nreads++] = ts->frame_host_ns;
+	ts->reads_seen = n;
+}
+
 static void hook_before_frame(void *arg)
 {
-	trap_sim_sync(arg);
+	struct trap_sim *ts = arg;
+
+	trap_sim_note_reads(ts);
+	trap_sim_sync(ts);
+	ts->frame_host_ns = vmbd_sim_host_now(ts->sim);
 }
 
 static void hook_clock(void *arg, const struct trap_clock_event *ev)

@@ -21,6 +21,7 @@
 #include <vmbackdoor/sim.h>
 
 #define TRAP_SIM_MAX_EVENTS 256
+#define TRAP_SIM_MAX_READS 16
 
 struct trap_sim {
 	struct vmbd_sim *sim;
@@ -35,6 +36,14 @@ struct trap_sim {
 	unsigned nevents;           /* kept (first TRAP_SIM_MAX_EVENTS) */
 	unsigned events_total;
 	int64_t steps_total_ns;
+	/* Host time the host-time reads (GETTIME*) answered from, in order:
+	 * the spread of a host-guest-host pair decides how many reads a
+	 * sampler makes (timesync.h), and under ptrace on a loaded machine
+	 * that is real time, so a test needs it to know the right count. */
+	int64_t read_host_ns[TRAP_SIM_MAX_READS];
+	unsigned nreads;            /* kept (first TRAP_SIM_MAX_READS) */
+	uint64_t reads_seen;        /* host-time reads counted so far */
+	int64_t frame_host_ns;      /* host time of the last frame */
 };
 
 /* Bind ts to sim (already initialised and configured by the caller) with
@@ -45,6 +54,10 @@ void trap_sim_init(struct trap_sim *ts, struct vmbd_sim *sim, int64_t offset_ns,
 
 /* Bring the simulator's clocks to now (also done before every frame). */
 void trap_sim_sync(struct trap_sim *ts);
+
+/* Record a host-time read the last frame made (called before every
+ * frame, and once more before the report). */
+void trap_sim_note_reads(struct trap_sim *ts);
 
 /* Current host - guest offset the child would measure, ns. */
 int64_t trap_sim_offset(struct trap_sim *ts);

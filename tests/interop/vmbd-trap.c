@@ -84,6 +84,13 @@ static void write_report(FILE *f, struct trap_sim *ts, struct trap *t)
 	fprintf(f, "host\tcalls\tlb %" PRIu64 " hb %" PRIu64 " message %" PRIu64 "\n",
 		sim->calls_lb, sim->calls_hb, sim->calls_by_cmd[30]);
 	fprintf(f, "host\toffset_end\t%+.6f\n", (double)trap_sim_offset(ts) / 1e9);
+	/* Host-time reads and the gaps between consecutive ones, in us. */
+	trap_sim_note_reads(ts);
+	fprintf(f, "host\ttime_reads\t%" PRIu64 "\tspreads_us", ts->reads_seen);
+	for (i = 1; i < ts->nreads; i++)
+		fprintf(f, "%c%" PRId64, i == 1 ? '\t' : ',',
+			(ts->read_host_ns[i] - ts->read_host_ns[i - 1]) / 1000);
+	fputc('\n', f);
 	fprintf(f, "trap\tlb %" PRIu64 " hb_out %" PRIu64 " hb_in %" PRIu64
 		   " cpuid %" PRIu64 " vsock_refused %" PRIu64
 		   " io_passed %" PRIu64 " processes %" PRIu64 " threads %" PRIu64 "\n",
