@@ -84,6 +84,8 @@ int vt_parse_opts(const char *cmd, unsigned which, int argc, char **argv,
 		return vmbd_time_unexpected(cmd, argv[optind]);
 	if (opts->sim && opts->force)
 		return vmbd_time_usage_error(cmd, "--sim and --force exclude each other");
+	if (opts->refclock_path && !*opts->refclock_path)
+		return vmbd_time_usage_error(cmd, "--refclock-sock needs a socket path");
 	if (opts->script_path && !opts->sim)
 		return vmbd_time_usage_error(cmd, "--script needs --sim");
 	if (which & VT_OPT_DAEMON) {

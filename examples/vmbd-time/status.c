@@ -213,7 +213,8 @@ static int status_run(int argc, char **argv)
 	const char *script = NULL;
 	int sim = 0, force = 0, json = 0, c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	/* ':' first: a missing value is told apart from a bad option. */
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			sim = 1;
@@ -230,6 +231,13 @@ static int status_run(int argc, char **argv)
 		case 'h':
 			status_usage(stdout);
 			return VMBD_TIME_EXIT_OK;
+		case ':': {
+			char what[160];
+
+			snprintf(what, sizeof(what), "option '%s' needs a value",
+				 argv[optind - 1]);
+			return vmbd_time_usage_error(CMD, what);
+		}
 		default:
 			return vmbd_time_bad_option(CMD, argv, optopt);
 		}

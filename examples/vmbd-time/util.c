@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <string.h>
 #include <time.h>
 
 void vmbd_time_getopt_reset(void)
@@ -39,9 +40,18 @@ int vmbd_time_bad_option(const char *cmd, char **argv, int optopt_char)
 {
 	char what[160];
 	const char *arg = argv[optind - 1];
+	const char *eq = strchr(arg, '=');
 
-	/* getopt leaves optopt = 0 for long options: name the argument. */
-	if (optopt_char && optopt_char != '?')
+	/* For a long option getopt's optopt is the option's table value (or 0
+	 * when unknown), not a letter: name the argument as typed. A known
+	 * flag given "=VALUE" sets optopt. */
+	if (strncmp(arg, "--", 2) == 0) {
+		if (optopt_char && eq)
+			snprintf(what, sizeof(what), "option '%.*s' takes no value",
+				 (int)(eq - arg), arg);
+		else
+			snprintf(what, sizeof(what), "bad option '%s'", arg);
+	} else if (optopt_char && optopt_char != '?')
 		snprintf(what, sizeof(what), "bad option '-%c' in '%s'",
 			 optopt_char, arg);
 	else

@@ -392,6 +392,23 @@ def case_usage():
         check(p.returncode == 2, "%r: exit %d, want 2" % (args, p.returncode))
         check(len(p.stderr.strip().splitlines()) == 1 and not p.stdout,
               "%r: want one line on stderr, got %r" % (args, p.stderr))
+    # A value given to a flag, a missing value: the message names the
+    # option as typed and says what is wrong, in printable text (getopt's
+    # optopt for a long option is no option letter to print).
+    for args, want in ((["sync", "--sim", "--json=1"], "'--json' takes no value"),
+                       (["daemon", "--sim", "--dry-run=yes"],
+                        "'--dry-run' takes no value"),
+                       (["status", "--sim", "--json=1"], "'--json' takes no value"),
+                       (["status", "--sim", "--script"],
+                        "option '--script' needs a value"),
+                       (["daemon", "--sim", "--refclock-sock", ""],
+                        "--refclock-sock needs a socket path")):
+        p = run(args)
+        check(p.returncode == 2, "%r: exit %d, want 2" % (args, p.returncode))
+        check(len(p.stderr.strip().splitlines()) == 1 and not p.stdout,
+              "%r: want one line on stderr, got %r" % (args, p.stderr))
+        check(want in p.stderr and p.stderr.rstrip("\n").isprintable(),
+              "%r: want %r in a printable message, got %r" % (args, want, p.stderr))
 
 
 def case_script_errors():
