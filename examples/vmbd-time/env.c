@@ -43,6 +43,7 @@ static int read_file(const char *path, char **text, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = 4096, n = 0;
+	int err = EIO;
 	char *buf;
 
 	if (!f)
@@ -52,8 +53,12 @@ static int read_file(const char *path, char **text, size_t *len)
 		size_t got = fread(buf + n, 1, cap - n, f);
 
 		n += got;
-		if (n < cap)
+		if (n < cap) {
+			/* Say why (a directory reads as EISDIR), not just EIO. */
+			if (ferror(f) && errno)
+				err = errno;
 			break;
+		}
 		if (cap >= (64u << 20)) { /* a script is text, not a disk image */
 			free(buf);
 			fclose(f);
@@ -71,7 +76,7 @@ static int read_file(const char *path, char **text, size_t *len)
 	if (!buf || ferror(f)) {
 		free(buf);
 		fclose(f);
-		return buf ? -EIO : -ENOMEM;
+		return buf ? -err : -ENOMEM;
 	}
 	fclose(f);
 	*text = buf;

@@ -418,6 +418,14 @@ def case_script_errors():
     check(p.stdout == "", "something ran despite the bad script")
     p = run(["daemon", "--sim", "--script", "/nonexistent/x"])
     check(p.returncode == 1 and "/nonexistent/x" in p.stderr, "missing file")
+    # A directory is named as one, not as an I/O error.
+    d = tempfile.mkdtemp()
+    try:
+        p = run(["daemon", "--sim", "--script", d])
+    finally:
+        os.rmdir(d)
+    check(p.returncode == 1 and "Is a directory" in p.stderr and not p.stdout,
+          "directory as script: exit %d, %r" % (p.returncode, p.stderr))
 
 
 def case_status_sync():
