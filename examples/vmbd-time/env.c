@@ -213,6 +213,8 @@ static int apply_event(struct vt_env *env, const struct vmbd_script_event *e)
 {
 	switch (e->kind) {
 	case VMBD_SCRIPT_TCLO:
+		if (env->no_tclo)
+			break;
 		if (vmbd_sim_tclo_push(env->sim, e->text, strlen(e->text)) != VMBD_OK)
 			return 1; /* queue full: retry once the guest drained it */
 		break;

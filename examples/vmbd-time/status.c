@@ -192,6 +192,7 @@ static int status_scripted(const char *script, int json)
 	rc = vt_env_open(&env, &opts, &out, &stop, 1);
 	if (rc != VMBD_TIME_EXIT_OK)
 		return rc;
+	env.no_tclo = 1;
 	end = env.n_events ? env.events[env.n_events - 1].at_ns : 0;
 	vt_wait(&env, env.t0 + end);
 	rc = json ? status_json(&env.host) : status_print(&env.host);

@@ -42,6 +42,7 @@ static int sync_run(int argc, char **argv)
 		/* Play the script's host events to its end first. */
 		int64_t end = env.n_events ? env.events[env.n_events - 1].at_ns : 0;
 
+		env.no_tclo = 1;
 		vt_wait(&env, env.t0 + end);
 	}
 	{

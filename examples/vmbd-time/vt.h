@@ -75,6 +75,10 @@ struct vt_env {
 	size_t n_events;
 	struct vmbd_script_runner runner;
 	const struct vmbd_script_event *held; /* TCLO waiting for queue room */
+	int no_tclo;                  /* status, sync: no TCLO loop reads the
+				       * host's queue, so tclo lines are
+				       * skipped (held, they would stop every
+				       * later host event) */
 	int script_ended;
 	int64_t t0;                   /* monotonic ns at start */
 	volatile sig_atomic_t *stop;

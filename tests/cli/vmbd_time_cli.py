@@ -428,6 +428,24 @@ def case_script_errors():
           "directory as script: exit %d, %r" % (p.returncode, p.stderr))
 
 
+def case_script_host_events():
+    # status and sync run no TCLO loop: nobody drains the host's command
+    # queue. A script with more commands than the queue holds must still
+    # play its later host events (the host-step here), not drop them.
+    script = "".join("at %d tclo ping\n" % i for i in range(40))
+    script += "at 50 host-step 2000000\nat 60 end\n"
+    p = run(["status", "--sim", "--json"], script=script)
+    check(p.returncode == 0, "status: exit %d: %s" % (p.returncode, p.stderr))
+    st = json.loads(p.stdout.splitlines()[-1])
+    check(st["event"] == "status" and near(st["offset_us"], -2000000, 10),
+          "status lost the host-step after the commands: %r" % st)
+    p = run(["sync", "--sim", "--json"], script=script)
+    check(p.returncode == 0, "sync: exit %d: %s" % (p.returncode, p.stderr))
+    ev = json.loads(p.stdout.splitlines()[-1])
+    check(ev["event"] == "step" and near(ev["delta_us"], 2000000, 10),
+          "sync lost the host-step after the commands: %r" % ev)
+
+
 def case_status_sync():
     p = run(["status", "--sim", "--json"])
     check(p.returncode == 0, "status failed: " + p.stderr)
