@@ -338,7 +338,8 @@ static void daemon_usage(FILE *out)
 		"                      instead of setting the clock\n"
 		"\n"
 		"VMBD_TIME_DISABLE_ALL=1, VMBD_TIME_DISABLE_PERIODIC=1 and\n"
-		"VMBD_TIME_NEVER_BACKWARD=1 in the environment do the same as the flags.\n");
+		"VMBD_TIME_NEVER_BACKWARD=1 in the environment do the same as the flags\n"
+		"(1, yes, true: on; 0, no, false, empty: off; anything else: exit 2).\n");
 }
 
 static int daemon_run(int argc, char **argv)

@@ -33,12 +33,31 @@ static const struct opt_row opt_rows[] = {
 };
 #define N_ROWS (sizeof(opt_rows) / sizeof(opt_rows[0]))
 
-/* The systemd unit's environment file sets the local veto this way. */
-static int env_flag(const char *name)
+/* The systemd unit's environment file sets the local veto this way.
+ * Returns 1 (on), 0 (off or unset) or -1 after saying, in one line, that
+ * the value is neither: ignoring "on" would change a clock the
+ * administrator meant to leave alone. */
+static const char *const env_on[] = {"1", "yes", "true"};
+static const char *const env_off[] = {"", "0", "no", "false"};
+
+static int env_flag(const char *cmd, const char *name)
 {
 	const char *v = getenv(name);
+	char what[160];
+	size_t i;
 
-	return v && (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true"));
+	if (!v)
+		return 0;
+	for (i = 0; i < sizeof(env_on) / sizeof(env_on[0]); i++)
+		if (!strcmp(v, env_on[i]))
+			return 1;
+	for (i = 0; i < sizeof(env_off) / sizeof(env_off[0]); i++)
+		if (!strcmp(v, env_off[i]))
+			return 0;
+	snprintf(what, sizeof(what), "%s='%.40s' in the environment: "
+		 "want 1, yes or true (on), 0, no or false (off)", name, v);
+	vmbd_time_usage_error(cmd, what);
+	return -1;
 }
 
 int vt_parse_opts(const char *cmd, unsigned which, int argc, char **argv,
@@ -89,9 +108,16 @@ int vt_parse_opts(const char *cmd, unsigned which, int argc, char **argv,
 	if (opts->script_path && !opts->sim)
 		return vmbd_time_usage_error(cmd, "--script needs --sim");
 	if (which & VT_OPT_DAEMON) {
-		opts->veto.disable_all |= env_flag("VMBD_TIME_DISABLE_ALL");
-		opts->veto.disable_periodic |= env_flag("VMBD_TIME_DISABLE_PERIODIC");
-		opts->veto.never_backward |= env_flag("VMBD_TIME_NEVER_BACKWARD");
+		int all = env_flag(cmd, "VMBD_TIME_DISABLE_ALL");
+		int periodic = all < 0 ? 0 : env_flag(cmd, "VMBD_TIME_DISABLE_PERIODIC");
+		int backward = all < 0 || periodic < 0 ? 0 :
+			       env_flag(cmd, "VMBD_TIME_NEVER_BACKWARD");
+
+		if (all < 0 || periodic < 0 || backward < 0)
+			return VMBD_TIME_EXIT_USAGE;
+		opts->veto.disable_all |= all;
+		opts->veto.disable_periodic |= periodic;
+		opts->veto.never_backward |= backward;
 	}
 	return -1;
 }

@@ -446,6 +446,32 @@ def case_script_host_events():
           "sync lost the host-step after the commands: %r" % ev)
 
 
+def case_env_values():
+    # The unit's environment file sets the veto. A value that is neither
+    # on nor off must not be ignored (the clock would be changed while the
+    # administrator believes it vetoed): one line naming it, exit 2.
+    for v in ("on", "2", "enable", "1 "):
+        p = run(["daemon", "--sim", "--json"], env={"VMBD_TIME_DISABLE_ALL": v})
+        check(p.returncode == 2 and not p.stdout,
+              "VMBD_TIME_DISABLE_ALL=%r: exit %d, stdout %r" % (
+                  v, p.returncode, p.stdout[:200]))
+        check(len(p.stderr.strip().splitlines()) == 1 and
+              "VMBD_TIME_DISABLE_ALL" in p.stderr,
+              "VMBD_TIME_DISABLE_ALL=%r: want one line naming it: %r" % (
+                  v, p.stderr))
+    for v in ("1", "yes", "true"):
+        evs = events(run(["daemon", "--sim", "--json"],
+                         env={"VMBD_TIME_NEVER_BACKWARD": "0",
+                              "VMBD_TIME_DISABLE_ALL": v}))
+        check(not of(evs, "step") and "disable-all" in evs[0]["message"],
+              "VMBD_TIME_DISABLE_ALL=%r did not veto" % v)
+    for v in ("0", "no", "false", ""):
+        evs = events(run(["daemon", "--sim", "--json"],
+                         env={"VMBD_TIME_DISABLE_ALL": v}))
+        check(of(evs, "step") and "disable-all" not in evs[0]["message"],
+              "VMBD_TIME_DISABLE_ALL=%r vetoed" % v)
+
+
 def case_status_sync():
     p = run(["status", "--sim", "--json"])
     check(p.returncode == 0, "status failed: " + p.stderr)
