@@ -63,6 +63,26 @@ head -c 65537 /dev/zero | tr '\0' 'x' >"$tmp/in"
 check "command over 64 KiB" 2 "" "longer than 65536" -- --sim
 head -c 65536 /dev/zero | tr '\0' 'x' >"$tmp/in"
 check "command of exactly 64 KiB" 1 "" "Unknown command" -- --sim
+# A reply that cannot be written (full disk) is a failure that says so.
+if [ -w /dev/full ]; then
+	"$RPC" --sim --sim-set guestinfo.k=v "info-get guestinfo.k" \
+		>/dev/full 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q "standard output" "$tmp/err"; then
+		echo "ok   reply to a full disk: exit 1 with a message"
+	else
+		echo "FAIL reply to a full disk: exit $rc, stderr '$(cat "$tmp/err")'"
+		fails=$((fails + 1))
+	fi
+	"$RPC" --help >/dev/full 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q "standard output" "$tmp/err"; then
+		echo "ok   --help to a full disk: exit 1 with a message"
+	else
+		echo "FAIL --help to a full disk: exit $rc, stderr '$(cat "$tmp/err")'"
+		fails=$((fails + 1))
+	fi
+fi
 if "$RPC" --help | grep -q '^usage: vmbd-rpc'; then
 	echo "ok   --help"
 else

@@ -60,8 +60,9 @@ static void usage(FILE *out)
 		"  --calls       report the number of backdoor calls on stderr\n"
 		"  --verbose     say on stderr which host answered (backdoor\n"
 		"                version and product, from the open: no extra call)\n"
-		"Exit: 0 success reply (stdout), 1 failure reply (stderr) or\n"
-		"message error, 2 usage, 3 not VMware, 4 backdoor unavailable.\n");
+		"Exit: 0 success reply (stdout), 1 failure reply (stderr),\n"
+		"message or output error, 2 usage, 3 not VMware, 4 backdoor\n"
+		"unavailable.\n");
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -197,6 +198,16 @@ static int open_real(struct vmbd_ctx *ctx, const struct options *o,
 	return EXIT_OK;
 }
 
+/* A reply (or usage text) that did not reach standard output (a full
+ * disk) is a failure, and says so. */
+static int stdout_ok(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 1;
+	fprintf(stderr, PROG ": cannot write standard output\n");
+	return 0;
+}
+
 /* Print the reply the way vmware-rpctool does. */
 static int report(int rc, const char *reply, size_t len)
 {
@@ -204,7 +215,7 @@ static int report(int rc, const char *reply, size_t len)
 	case VMBD_OK:
 		fwrite(reply, 1, len, stdout);
 		fputc('\n', stdout);
-		return fflush(stdout) == 0 ? EXIT_OK : EXIT_RPC_FAILED;
+		return stdout_ok() ? EXIT_OK : EXIT_RPC_FAILED;
 	case VMBD_ERPC:
 		fwrite(reply, 1, len, stderr);
 		fputc('\n', stderr);
@@ -237,7 +248,8 @@ int main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	status = parse(argc, argv, &o);
 	if (status != EXIT_OK)
-		return status < 0 ? EXIT_OK : status;
+		return status >= 0 ? status : stdout_ok() ? EXIT_OK
+							   : EXIT_RPC_FAILED;
 	if (o.command != NULL) {
 		cmd = o.command;
 		cmd_len = strlen(cmd);

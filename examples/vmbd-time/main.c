@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "vmbd_time.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -35,10 +36,24 @@ static void usage(FILE *out)
 		"\n"
 		"exit status:\n"
 		"  0  success\n"
-		"  1  a backdoor call or clock operation failed\n"
+		"  1  a backdoor call or clock operation failed, a bad script,\n"
+		"     or the output could not be written\n"
 		"  2  bad command line\n"
 		"  3  not running on VMware (CPUID); no backdoor call was made\n"
 		"  4  backdoor port access refused (needs root / CAP_SYS_RAWIO)\n");
+}
+
+/* Output that did not reach its file (a full disk) is a failure: a
+ * script reading `vmbd-time status --json > file` must not see success. */
+static int check_stdout(int status)
+{
+	int err = fflush(stdout) != 0 ? errno : 0;
+
+	if (!err && !ferror(stdout))
+		return status;
+	fprintf(stderr, VMBD_TIME_PROG ": cannot write standard output%s%s\n",
+		err ? ": " : "", err ? strerror(err) : "");
+	return status == VMBD_TIME_EXIT_OK ? VMBD_TIME_EXIT_ERROR : status;
 }
 
 static const struct vmbd_time_cmd *find_command(const char *name)
@@ -68,11 +83,11 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'h':
 			usage(stdout);
-			return VMBD_TIME_EXIT_OK;
+			return check_stdout(VMBD_TIME_EXIT_OK);
 		case 'V':
 			printf(VMBD_TIME_PROG " (libvmbackdoor %s)\n",
 			       vmbd_version());
-			return VMBD_TIME_EXIT_OK;
+			return check_stdout(VMBD_TIME_EXIT_OK);
 		default:
 			return vmbd_time_bad_option(NULL, argv, optopt);
 		}
@@ -88,5 +103,5 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	vmbd_time_getopt_reset();  /* after using optind: it clears it */
-	return cmd->run(argc, argv);
+	return check_stdout(cmd->run(argc, argv));
 }

@@ -472,6 +472,21 @@ def case_env_values():
               "VMBD_TIME_DISABLE_ALL=%r vetoed" % v)
 
 
+def case_write_error():
+    # Output that cannot be written is a failure, not success: a script
+    # reading `vmbd-time status --json > file` on a full disk must know.
+    for args in (["status", "--sim"], ["status", "--sim", "--json"],
+                 ["sync", "--sim", "--json"], ["daemon", "--sim", "--json"],
+                 ["--help"], ["sync", "--help"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([PROG] + args, stdout=full,
+                               stderr=subprocess.PIPE, text=True, timeout=60)
+        check(p.returncode == 1, "%r > /dev/full: exit %d, want 1" % (
+            args, p.returncode))
+        check("standard output" in p.stderr,
+              "%r > /dev/full: no message: %r" % (args, p.stderr))
+
+
 def case_status_sync():
     p = run(["status", "--sim", "--json"])
     check(p.returncode == 0, "status failed: " + p.stderr)
