@@ -6,7 +6,7 @@ endif()
 find_program(VMBD_PYTHON3 python3)
 set(VMBD_CLI_CASES demo synctime0_drift suspend_ahead host_reset veto dry_run usage
     script_errors status_sync signal channel_loss call_budget power_ops
-    script_host_events env_values write_error)
+    script_host_events env_values write_error refclock_rate)
 foreach(case ${VMBD_CLI_CASES})
   if(NOT VMBD_PYTHON3)
     vmbd_skip_test(vmbd_time_${case} "python3 not found" cli)

@@ -310,6 +310,11 @@ static int run(struct daemon *d)
 			refclock_sample(d);
 			d->next_refclock = now + REFCLOCK_NS;
 		}
+		/* Wake for the next sample too: polls every 0.999 s alone find
+		 * it due only every other time, and chronyd (poll 0) wants one
+		 * a second. */
+		if (d->refclock_on && d->next_refclock < wake)
+			wake = d->next_refclock;
 		ended = vt_wait(&d->env, wake);
 	}
 	return 0;
