@@ -14,6 +14,7 @@
  * second (the TCLO layer has already retried at once).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -250,12 +251,21 @@ static void refclock_sample(struct daemon *d)
 {
 	struct vmbd_ts_sample s;
 	struct vt_event ev = {.event = "refclock"};
-	int rc = vt_sample(&d->env, &s);
+	char why[sizeof(d->refclock.path) + 96];
+	int rc = vt_sample(&d->env, &s), err = 0;
 
-	if (rc == VMBD_OK)
+	if (rc == VMBD_OK) {
 		rc = vt_refclock_send(&d->refclock, s.guest_ns,
 				      s.host_ns - s.guest_ns);
-	if (rc != VMBD_OK) {
+		err = rc != VMBD_OK ? errno : 0;
+	}
+	if (err) {
+		/* Which socket and why (no chronyd there yet: ENOENT or
+		 * ECONNREFUSED), not just "input/output error". */
+		snprintf(why, sizeof(why), "%s: %s", d->refclock.path,
+			 strerror(err));
+		ev.reason = why;
+	} else if (rc != VMBD_OK) {
 		ev.reason = vmbd_strerror(rc);
 	} else {
 		ev.has_offset = 1;

@@ -61,6 +61,7 @@ int vt_refclock_send(struct vt_refclock *rc, int64_t guest_ns,
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, rc->path, strlen(rc->path) + 1);
+	/* errno is left as sendto() set it: the caller says why. */
 	if (sendto(rc->fd, &smp, sizeof(smp), 0, (struct sockaddr *)&sa,
 		   sizeof(sa)) != (ssize_t)sizeof(smp))
 		return VMBD_EIO;
