@@ -59,6 +59,9 @@ check "--sim with --force" 2 "" "exclude" -- --sim --force x
 check "--sim-set without --sim" 2 "" "needs --sim" -- --sim-set a=b x
 check "bad --sim-set" 2 "" "KEY=VALUE" -- --sim --sim-set novalue x
 check "unknown option" 2 "" "usage" -- --bogus x
+long_key=guestinfo.$(head -c 300 /dev/zero | tr '\0' k)
+check "--sim-set key too long says so" 2 "" "key longer than" -- \
+	--sim --sim-set "$long_key=v" x
 head -c 65537 /dev/zero | tr '\0' 'x' >"$tmp/in"
 check "command over 64 KiB" 2 "" "longer than 65536" -- --sim
 head -c 65536 /dev/zero | tr '\0' 'x' >"$tmp/in"

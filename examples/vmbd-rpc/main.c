@@ -156,9 +156,14 @@ static int open_sim(struct vmbd_ctx *ctx, struct vmbd_sim *sim,
 		size_t klen = eq ? (size_t)(eq - o->sim_set[i]) : 0;
 		int rc;
 
-		if (eq == NULL || klen == 0 || klen >= sizeof(key)) {
+		if (eq == NULL || klen == 0) {
 			fprintf(stderr, PROG ": --sim-set wants KEY=VALUE: %s\n",
 				o->sim_set[i]);
+			return EXIT_USAGE;
+		}
+		if (klen >= sizeof(key)) {
+			fprintf(stderr, PROG ": --sim-set: key longer than %zu "
+				"bytes: %.40s...\n", sizeof(key) - 1, o->sim_set[i]);
 			return EXIT_USAGE;
 		}
 		memcpy(key, o->sim_set[i], klen);

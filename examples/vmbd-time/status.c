@@ -143,8 +143,9 @@ static int status_print(struct vmbd_time_host *host)
 }
 
 /* --json: the same facts as one JSON object (vmbd-time(1), JSON OUTPUT);
- * offset_us is guest minus host like every vmbd-time JSON event. */
-static int status_json(struct vmbd_time_host *host)
+ * offset_us is guest minus host like every vmbd-time JSON event, t the
+ * seconds since the start (a --script's end) like theirs. */
+static int status_json(struct vmbd_time_host *host, int64_t t_ns)
 {
 	char host_stamp[VMBD_TIME_STAMP_LEN], guest_stamp[VMBD_TIME_STAMP_LEN];
 	struct vmbd_host_time t;
@@ -163,11 +164,12 @@ static int status_json(struct vmbd_time_host *host)
 		return fail("reading the guest clock", rc);
 	vmbd_time_format_utc(host_ns, host_stamp, sizeof(host_stamp));
 	vmbd_time_format_utc(guest_ns, guest_stamp, sizeof(guest_stamp));
-	printf("{\"t\":0,\"event\":\"status\",\"backend\":\"%s\","
+	printf("{\"t\":%" PRId64 ".%06" PRId64 ",\"event\":\"status\",\"backend\":\"%s\","
 	       "\"hypervisor\":\"%s\",\"version\":%" PRIu32 ","
 	       "\"product\":\"%s\",\"host_time\":\"%s\",\"time_command\":\"%s\","
 	       "\"guest_time\":\"%s\",\"offset_us\":%" PRId64 ","
 	       "\"max_lag_us\":%" PRIu32 ",\"backdoor_calls\":%" PRIu64 "}\n",
+	       t_ns / VT_NS_PER_SEC, t_ns % VT_NS_PER_SEC / 1000,
 	       host->backend == VMBD_TIME_SIM ? "sim"
 	       : host->backend == VMBD_TIME_FORCED ? "forced" : "real",
 	       host->backend == VMBD_TIME_SIM ? "vmware"
@@ -195,7 +197,8 @@ static int status_scripted(const char *script, int json)
 	env.no_tclo = 1;
 	end = env.n_events ? env.events[env.n_events - 1].at_ns : 0;
 	vt_wait(&env, env.t0 + end);
-	rc = json ? status_json(&env.host) : status_print(&env.host);
+	rc = json ? status_json(&env.host, vt_elapsed(&env))
+		  : status_print(&env.host);
 	vt_env_close(&env);
 	return rc;
 }
@@ -256,7 +259,7 @@ static int status_run(int argc, char **argv)
 				 force ? VMBD_TIME_FORCED : VMBD_TIME_REAL);
 	if (rc != VMBD_TIME_EXIT_OK)
 		return rc;
-	rc = json ? status_json(&host) : status_print(&host);
+	rc = json ? status_json(&host, 0) : status_print(&host);
 	vmbd_time_host_close(&host);
 	return rc;
 }

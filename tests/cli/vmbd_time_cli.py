@@ -439,6 +439,11 @@ def case_script_host_events():
     st = json.loads(p.stdout.splitlines()[-1])
     check(st["event"] == "status" and near(st["offset_us"], -2000000, 10),
           "status lost the host-step after the commands: %r" % st)
+    # t is seconds since the start on every line: the status comes at the
+    # script's end, after its host events, not back at 0.
+    ts = [json.loads(l)["t"] for l in p.stdout.splitlines()]
+    check(ts == sorted(ts) and near(st["t"], 60, 0.001),
+          "status t goes backward: %r" % ts)
     p = run(["sync", "--sim", "--json"], script=script)
     check(p.returncode == 0, "sync: exit %d: %s" % (p.returncode, p.stderr))
     ev = json.loads(p.stdout.splitlines()[-1])
