@@ -38,7 +38,7 @@ static void usage(FILE *out)
 		"  0  success\n"
 		"  1  a backdoor call or clock operation failed, a bad script,\n"
 		"     or the output could not be written\n"
-		"  2  bad command line\n"
+		"  2  bad command line (or veto value in the environment)\n"
 		"  3  not running on VMware (CPUID); no backdoor call was made\n"
 		"  4  backdoor port access refused (needs root / CAP_SYS_RAWIO)\n");
 }
