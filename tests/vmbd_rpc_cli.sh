@@ -54,6 +54,8 @@ check "--verbose names the simulated host, no extra call" 1 "" \
 	--sim --verbose "info-get guestinfo.xy"
 check "--verbose costs nothing: still 7 calls" 1 "" "7 backdoor calls" -- \
 	--sim --verbose --calls "info-get guestinfo.xy"
+check "-v is --verbose (vmbd-rpc(1))" 1 "" "simulated host (vmware)" -- \
+	--sim -v "info-get guestinfo.xy"
 check "two commands" 2 "" "one command expected" -- --sim a b
 check "--sim with --force" 2 "" "exclude" -- --sim --force x
 check "--sim-set without --sim" 2 "" "needs --sim" -- --sim-set a=b x
@@ -86,7 +88,8 @@ if [ -w /dev/full ]; then
 		fails=$((fails + 1))
 	fi
 fi
-if "$RPC" --help | grep -q '^usage: vmbd-rpc'; then
+if "$RPC" --help | grep -q '^usage: vmbd-rpc' &&
+	"$RPC" -h | grep -q '^usage: vmbd-rpc'; then
 	echo "ok   --help"
 else
 	echo "FAIL --help"

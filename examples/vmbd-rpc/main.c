@@ -58,7 +58,7 @@ static void usage(FILE *out)
 		"  --force       use the backdoor even if CPUID does not say VMware\n"
 		"  --no-hb       low-bandwidth transfers only\n"
 		"  --calls       report the number of backdoor calls on stderr\n"
-		"  --verbose     say on stderr which host answered (backdoor\n"
+		"  -v, --verbose say on stderr which host answered (backdoor\n"
 		"                version and product, from the open: no extra call)\n"
 		"Exit: 0 success reply (stdout), 1 failure reply (stderr),\n"
 		"message or output error, 2 usage, 3 not VMware, 4 backdoor\n"

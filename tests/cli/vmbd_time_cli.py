@@ -382,8 +382,9 @@ def case_usage():
         p = run([cmd, "--help"])
         check(p.returncode == 0 and "usage: vmbd-time " + cmd in p.stdout,
               cmd + " --help")
-    p = run(["--version"])
-    check(p.returncode == 0 and p.stdout.startswith("vmbd-time "), "--version")
+    for v in ("--version", "-V"):
+        p = run([v])
+        check(p.returncode == 0 and p.stdout.startswith("vmbd-time "), v)
     for args in (["--bogus"], ["status", "--backward"], [], ["frobnicate"],
                  ["daemon", "extra"], ["daemon", "--script", "x"],
                  ["daemon", "--refclock-sock"], ["sync", "--never-backward"],
