@@ -19,6 +19,9 @@ grep -qx "ExecStart=$bindir/vmbd-time daemon \$VMBD_TIME_OPTS" "$unit" ||
 	fail "ExecStart does not name $bindir/vmbd-time: $(grep ^ExecStart= "$unit")"
 [ -x "$bindir/vmbd-time" ] || fail "$bindir/vmbd-time not installed"
 grep -qx "ConditionVirtualization=vmware" "$unit" || fail "no ConditionVirtualization=vmware"
+# A bad option or veto value in /etc/default/vmbd-time exits 2: no restart
+# loop (Restart=on-failure would retry it every 5 s for ever).
+grep -qx "RestartPreventExitStatus=2" "$unit" || fail "exit 2 is restarted"
 grep -q "^CapabilityBoundingSet=.*CAP_SYS_TIME" "$unit" || fail "CAP_SYS_TIME not kept"
 grep -q "^CapabilityBoundingSet=.*CAP_SYS_RAWIO" "$unit" || fail "CAP_SYS_RAWIO not kept"
 # These two would take away what the daemon needs.
