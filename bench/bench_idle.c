@@ -1,7 +1,7 @@
 /*
  * What the daemon costs the host when nothing happens, and how fast it
- * answers when something does. Runs the agent's poll step (agent.h, the
- * loop vmbd-time's daemon runs: poll, handle, wait until it says) on the
+ * answers when something does. Runs vmbd_agent_step() (agent.h, the
+ * schedule vmbd-time's daemon runs: poll, handle, wait until it says) on the
  * simulator, which counts every backdoor call (each one a VM exit on a
  * real host).
  *
@@ -43,9 +43,7 @@ struct rig {
 	struct vmbd_tclo tclo;
 	struct vmbd_agent agent;
 	char cmd[1024];
-	int64_t interval;  /* idle poll interval */
-	int64_t wake;      /* when the loop runs next */
-	int64_t next_poll; /* when the next TCLO poll is due */
+	int64_t wake; /* when the agent wants to run next */
 };
 
 static int rig_open(struct rig *r, int empty_dorecv, int64_t interval)
@@ -54,7 +52,6 @@ static int rig_open(struct rig *r, int empty_dorecv, int64_t interval)
 
 	memset(r, 0, sizeof(*r));
 	r->sim = sim;
-	r->interval = interval;
 	vmbd_sim_init(sim);
 	sim->call_cost_ns = CALL_COST_NS;
 	sim->rpc.tclo_empty_dorecv = empty_dorecv;
@@ -68,25 +65,16 @@ static int rig_open(struct rig *r, int empty_dorecv, int64_t interval)
 	return 0;
 }
 
-/* The daemon's loop (examples/vmbd-time/daemon.c): wait (virtually) until
- * the agent's wake; poll when a poll is due, else it is a periodic sync
- * between polls, which needs no TCLO poll. */
+/* The daemon's loop: vmbd_agent_step() when it said, waiting (virtually)
+ * in between. */
 static int step(struct rig *r)
 {
-	int64_t now, due;
-	int rc;
+	int64_t now;
 
 	vmbd_sim_advance_to(r->sim, r->wake);
 	now = vmbd_sim_now(r->sim);
-	if (now < r->next_poll) {
-		vmbd_agent_tick(&r->agent, now, &due);
-		r->wake = due < r->next_poll ? due : r->next_poll;
-		return VMBD_OK;
-	}
-	rc = vmbd_agent_poll(&r->agent, &r->tclo, r->cmd, sizeof(r->cmd), now,
-			     &r->wake);
-	r->next_poll = r->wake <= now ? now : now + r->interval;
-	return rc;
+	return vmbd_agent_step(&r->agent, &r->tclo, r->cmd, sizeof(r->cmd), now,
+			       &r->wake);
 }
 
 static int run_until(struct rig *r, int64_t end)
@@ -192,7 +180,7 @@ int main(void)
 	if (!r || !(r->sim = calloc(1, vmbd_sim_size())))
 		return 1;
 	sim = r->sim;
-	printf("bench_idle: the daemon's poll (vmbd_agent_poll) on the "
+	printf("bench_idle: the daemon's schedule (vmbd_agent_step) on the "
 	       "simulator; every backdoor call is a VM exit\n");
 	for (k = 0; k < sizeof(interval) / sizeof(interval[0]); k++) {
 		printf("poll interval %.3f s%s\n", (double)interval[k] / 1e9,

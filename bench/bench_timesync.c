@@ -347,7 +347,7 @@ static void ours_start(struct harness *h)
 
 static int ours_poll(struct harness *h, int64_t now, int64_t *wake)
 {
-	int rc = vmbd_agent_poll(&h->p.agent, &h->tclo, h->cmd, sizeof(h->cmd),
+	int rc = vmbd_agent_step(&h->p.agent, &h->tclo, h->cmd, sizeof(h->cmd),
 				 now, wake);
 
 	return rc == VMBD_ENOSPC ? VMBD_OK : rc;

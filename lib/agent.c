@@ -59,8 +59,10 @@ void vmbd_agent_set_external_clock(struct vmbd_agent *a, int on)
 
 void vmbd_agent_drop_reply(struct vmbd_agent *a)
 {
-	if (a != NULL)
-		a->reply_len = 0;
+	if (a == NULL)
+		return;
+	a->reply_len = 0;
+	a->polled = 0; /* a new channel: vmbd_agent_step polls at once */
 }
 
 /* ---- sampling and one correction ------------------------------------- */
@@ -361,6 +363,34 @@ int vmbd_agent_poll(struct vmbd_agent *a, struct vmbd_tclo *t, char *cmd,
 	if (due < wake)
 		*wake_ns = due;
 	return rc == VMBD_ENOSPC ? VMBD_ENOSPC : VMBD_OK;
+}
+
+int vmbd_agent_step(struct vmbd_agent *a, struct vmbd_tclo *t, char *cmd,
+		    size_t size, int64_t now_mono_ns, int64_t *wake_ns)
+{
+	int64_t due;
+	int rc;
+
+	if (wake_ns != NULL)
+		*wake_ns = now_mono_ns;
+	if (a == NULL || t == NULL || cmd == NULL || size == 0 ||
+	    wake_ns == NULL)
+		return VMBD_EINVAL;
+	if (!a->polled || now_mono_ns >= a->next_poll_ns) {
+		a->polled = 1;
+		rc = vmbd_agent_poll(a, t, cmd, size, now_mono_ns, wake_ns);
+		/* A command: poll again at once (its reply goes with it);
+		 * otherwise an idle interval from this poll, whatever the
+		 * loop's wake. */
+		a->next_poll_ns = *wake_ns <= now_mono_ns && rc == VMBD_OK
+					  ? now_mono_ns
+					  : now_mono_ns + a->poll_idle_ns;
+		return rc;
+	}
+	/* Woken for a loop sync between polls: no TCLO poll needed. */
+	vmbd_agent_tick(a, now_mono_ns, &due);
+	*wake_ns = due < a->next_poll_ns ? due : a->next_poll_ns;
+	return VMBD_OK;
 }
 
 /* ---- names ------------------------------------------------------------- */

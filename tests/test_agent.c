@@ -230,6 +230,73 @@ static void test_worst_reply_latency(void **state)
 		    VMBD_AGENT_POLL_IDLE_NS - NS_PER_MS);
 }
 
+/* vmbd_agent_step(), the daemon's schedule: polls when a poll is due,
+ * runs a loop sync that falls between polls without any TCLO call, and
+ * polls at once after a command and after a new channel. */
+static void test_step_schedule(void **state)
+{
+	struct rig *r = *state;
+	const int64_t idle = VMBD_AGENT_POLL_IDLE_NS;
+	int64_t wake = -1, t0, t, due;
+	uint64_t calls, reads;
+
+	assert_int_equal(vmbd_agent_step(NULL, &r->tclo, r->cmd, 8, 0, &wake),
+			 VMBD_EINVAL);
+	assert_int_equal(wake, 0);
+	assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, r->cmd, 8, 0,
+					 NULL), VMBD_EINVAL);
+	assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, NULL, 8, 0,
+					 &wake), VMBD_EINVAL);
+	assert_int_equal(r->agent.stats.polls, 0);
+
+	/* Loop on, period 7 s; the commands arrive with the first poll. */
+	push(r, "Set_Option synctime.period 7");
+	push(r, "Set_Option synctime 1");
+	t0 = vmbd_sim_now(r->sim);
+	t = t0;
+	do { /* one poll per command and one to send the last reply */
+		assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, r->cmd,
+						 sizeof(r->cmd), t, &wake), 0);
+	} while (wake == t && r->agent.stats.polls < 10);
+	assert_int_equal(r->agent.stats.polls, 3);
+	assert_int_equal(wake, t0 + idle); /* the loop is due in 7 s */
+
+	/* Idle polls every interval until the loop sync falls between two:
+	 * that wake runs the sync and no TCLO poll. */
+	while (wake < t0 + 7 * NS_PER_S) {
+		t = wake;
+		vmbd_sim_advance_to(r->sim, t);
+		assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, r->cmd,
+						 sizeof(r->cmd), t, &wake), 0);
+	}
+	assert_int_equal(r->agent.stats.polls, 3 + 7);
+	assert_int_equal(wake, t0 + 7 * NS_PER_S);
+	vmbd_sim_advance_to(r->sim, wake);
+	calls = r->sim->calls_total;
+	reads = r->sim->calls_by_cmd[VMBD_CMD_GETTIMEFULL_WITH_LAG];
+	assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, r->cmd,
+					 sizeof(r->cmd), wake, &wake), 0);
+	assert_int_equal(r->agent.stats.polls, 3 + 7);
+	assert_true(r->sim->calls_by_cmd[VMBD_CMD_GETTIMEFULL_WITH_LAG] > reads);
+	assert_int_equal(r->sim->calls_total - calls,
+			 r->sim->calls_by_cmd[VMBD_CMD_GETTIMEFULL_WITH_LAG] -
+				 reads);
+	/* Next: the poll on the grid (polls were at t0 + 1..7 intervals), not
+	 * a poll an interval after the sync. */
+	assert_int_equal(wake, t0 + 8 * idle);
+	assert_int_equal(vmbd_agent_tick(&r->agent, vmbd_sim_now(r->sim), &due),
+			 0);
+	assert_true(due >= t0 + 14 * NS_PER_S - NS_PER_MS);
+
+	/* A new channel: the next step polls at once. */
+	vmbd_agent_drop_reply(&r->agent);
+	t = vmbd_sim_now(r->sim);
+	assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, r->cmd,
+					 sizeof(r->cmd), t, &wake), 0);
+	assert_int_equal(r->agent.stats.polls, 3 + 8);
+	assert_int_equal(wake, t + idle);
+}
+
 static void test_reply_goes_with_next_poll(void **state)
 {
 	struct rig *r = *state;
@@ -478,6 +545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_poll_costs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_worst_reply_latency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_step_schedule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_goes_with_next_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_command_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_shot_backward_step_and_stopcatchup, setup, teardown),

@@ -27,8 +27,6 @@
  * distribution-built open-vm-tools sends, so the host never offers an
  * upgrade of VMware Tools over us. */
 #define VT_TOOLS_VERSION "2147483647"
-/* Idle TCLO poll: the agent's, chosen so a command is answered within 1 s. */
-#define POLL_IDLE_NS VMBD_AGENT_POLL_IDLE_NS
 /* Reopening a lost channel and feeding chronyd: once a second. */
 #define RETRY_NS INT64_C(1000000000)
 #define REFCLOCK_NS INT64_C(1000000000)
@@ -46,7 +44,6 @@ struct daemon {
 	int channels_up;
 	int ever_open;           /* the channels were open once */
 	int64_t next_reopen;
-	int64_t next_poll;       /* next TCLO poll; loop syncs may come between */
 	int64_t down_since;      /* when the channels went (or first failed) */
 	unsigned open_failures;  /* failed opens since: logged only the first */
 	uint64_t tclo_reopens;   /* reopens of the TCLO layer already reported */
@@ -279,17 +276,16 @@ static int run(struct daemon *d)
 	int ended = 0;
 
 	while (!stop_flag && !ended) {
-		int64_t now = vt_mono(&d->env), wake = now + POLL_IDLE_NS, due;
+		int64_t now = vt_mono(&d->env), wake, due;
 		int rc;
 
-		if (!d->channels_up && now >= d->next_reopen) {
-			if (open_channels(d, now) == VMBD_OK)
-				d->next_poll = now;
-			else
-				d->next_reopen = now + RETRY_NS;
-		}
-		if (d->channels_up && now >= d->next_poll) {
-			rc = vmbd_agent_poll(&d->agent, &d->tclo, d->cmd,
+		if (!d->channels_up && now >= d->next_reopen &&
+		    open_channels(d, now) != VMBD_OK)
+			d->next_reopen = now + RETRY_NS;
+		if (d->channels_up) {
+			/* The library's schedule (agent.h): a TCLO poll when
+			 * due, else the loop sync it woke us for. */
+			rc = vmbd_agent_step(&d->agent, &d->tclo, d->cmd,
 					     sizeof(d->cmd), now, &wake);
 			note_tclo_reopen(d);
 			if (rc == VMBD_ENOSPC) {
@@ -300,20 +296,13 @@ static int run(struct daemon *d)
 				channel_lost(d, rc, now);
 				continue;
 			}
-			if (wake <= now) {
-				d->next_poll = now;
+			if (wake <= now)
 				continue; /* a command: poll again at once */
-			}
-			/* The agent's wake may be an earlier loop sync; that
-			 * one needs no poll (tick only, below). */
-			d->next_poll = now + POLL_IDLE_NS;
 		} else {
-			/* Woken for a loop sync between polls, or the channels
-			 * are down (host time needs no channel). */
+			/* The channels are down; the loop goes on (host time
+			 * needs no channel). */
 			vmbd_agent_tick(&d->agent, now, &due);
-			wake = d->channels_up ? d->next_poll : d->next_reopen;
-			if (due < wake)
-				wake = due;
+			wake = due < d->next_reopen ? due : d->next_reopen;
 		}
 		now = vt_mono(&d->env);
 		if (d->refclock_on && now >= d->next_refclock) {

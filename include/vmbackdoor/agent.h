@@ -147,6 +147,8 @@ struct vmbd_agent {
 	int slewing;                /* a slew or frequency is in effect */
 	int external_clock;         /* see vmbd_agent_set_external_clock */
 	int64_t poll_idle_ns;
+	int64_t next_poll_ns;       /* vmbd_agent_step: next TCLO poll */
+	int polled;                 /* vmbd_agent_step has polled once */
 	vmbd_agent_event_fn on_event;
 	void *event_arg;
 	char reply[VMBD_POLICY_REPLY_MAX]; /* answer for the next poll */
@@ -223,7 +225,25 @@ VMBD_API int vmbd_agent_poll(struct vmbd_agent *a, struct vmbd_tclo *t,
 			     char *cmd, size_t size, int64_t now_mono_ns,
 			     int64_t *wake_ns);
 
-/* Forget the pending reply (a new channel starts with an empty one). */
+/*
+ * The daemon's schedule in one call, so every caller (vmbd-time daemon,
+ * the benchmarks) runs the same one. At now_mono_ns: a TCLO poll when one
+ * is due (the first call, at once after a command, then each idle
+ * interval after the last poll), else the periodic loop when its sync is
+ * due (vmbd_agent_tick: a loop sync between polls costs no TCLO calls).
+ * *wake_ns: when to call again, the earlier of the next poll and the next
+ * loop sync; now_mono_ns after a command. Returns what vmbd_agent_poll()
+ * returns when it polled, else 0 (a loop sync's failure is reported as
+ * its SYNC_FAILED event). After an error from the poll the channel is the
+ * caller's to reopen; the next poll is due an idle interval later.
+ * VMBD_EINVAL for NULL arguments.
+ */
+VMBD_API int vmbd_agent_step(struct vmbd_agent *a, struct vmbd_tclo *t,
+			     char *cmd, size_t size, int64_t now_mono_ns,
+			     int64_t *wake_ns);
+
+/* Forget the pending reply (a new channel starts with an empty one); the
+ * next vmbd_agent_step() polls at once. */
 VMBD_API void vmbd_agent_drop_reply(struct vmbd_agent *a);
 
 /* Lower-case names for logs and JSON ("host-request", "startup",
