@@ -27,6 +27,7 @@ int vmbd_agent_init(struct vmbd_agent *a, struct vmbd_ctx *ctx,
 	a->guest = guest;
 	a->act = act;
 	a->poll_idle_ns = VMBD_AGENT_POLL_IDLE_NS;
+	a->next_poll_ns = INT64_MIN;
 	a->period_s = VMBD_POLICY_DEFAULT_PERIOD_S;
 	a->percent = VMBD_POLICY_DEFAULT_PERCENT;
 	vmbd_ts_estimator_init(&a->est);
@@ -62,7 +63,7 @@ void vmbd_agent_drop_reply(struct vmbd_agent *a)
 	if (a == NULL)
 		return;
 	a->reply_len = 0;
-	a->polled = 0; /* a new channel: vmbd_agent_step polls at once */
+	a->next_poll_ns = INT64_MIN; /* a new channel: poll at once */
 }
 
 /* ---- sampling and one correction ------------------------------------- */
@@ -376,8 +377,7 @@ int vmbd_agent_step(struct vmbd_agent *a, struct vmbd_tclo *t, char *cmd,
 	if (a == NULL || t == NULL || cmd == NULL || size == 0 ||
 	    wake_ns == NULL)
 		return VMBD_EINVAL;
-	if (!a->polled || now_mono_ns >= a->next_poll_ns) {
-		a->polled = 1;
+	if (now_mono_ns >= a->next_poll_ns) {
 		rc = vmbd_agent_poll(a, t, cmd, size, now_mono_ns, wake_ns);
 		/* A command: poll again at once (its reply goes with it);
 		 * otherwise an idle interval from this poll, whatever the

@@ -147,8 +147,8 @@ struct vmbd_agent {
 	int slewing;                /* a slew or frequency is in effect */
 	int external_clock;         /* see vmbd_agent_set_external_clock */
 	int64_t poll_idle_ns;
-	int64_t next_poll_ns;       /* vmbd_agent_step: next TCLO poll */
-	int polled;                 /* vmbd_agent_step has polled once */
+	int64_t next_poll_ns;       /* vmbd_agent_step: next TCLO poll
+				     * (INT64_MIN: at once) */
 	vmbd_agent_event_fn on_event;
 	void *event_arg;
 	char reply[VMBD_POLICY_REPLY_MAX]; /* answer for the next poll */
