@@ -146,8 +146,18 @@ int vmbd_agent_sync_once(struct vmbd_agent *a, int backward, int cause)
 		rc = vmbd_ts_decide(&s, &mode, NULL, &d);
 	if (rc != VMBD_OK)
 		return sync_failed(a, cause, rc);
-	if (d.action == VMBD_TS_STEP)
-		return step(a, &s, d.step_ns, backward, cause);
+	if (d.action == VMBD_TS_STEP) {
+		rc = step(a, &s, d.step_ns, backward, cause);
+		if (rc != VMBD_OK)
+			return rc;
+		/* As a loop step: the offset still being slewed was measured
+		 * before the step and would put the error back, and the step
+		 * is no rate for the estimator to learn. */
+		if (a->slewing)
+			vmbd_clock_slew(a->act, 0, 0, a->est.freq_ppb);
+		a->est.have_last = 0;
+		return VMBD_OK;
+	}
 	in_sync(a, &s, cause,
 		s.guest_ns > s.host_ns && !backward
 			? VMBD_AGENT_AHEAD_NO_BACKWARD
@@ -179,6 +189,12 @@ static int sync_loop(struct vmbd_agent *a)
 		rc = vmbd_ts_decide(&s, &mode, &a->est, &d);
 	if (rc != VMBD_OK)
 		return sync_failed(a, VMBD_AGENT_CAUSE_LOOP, rc);
+	/* No slew this time (slewCorrection off, or the host no longer
+	 * reports the interrupt lag): back to nominal, as open-vm-tools'
+	 * TimeSyncSetSlewState(apparentErrorValid && slewCorrection). The
+	 * Linux tick stays changed until told otherwise. */
+	if (!mode.slew_on || !s.has_interrupt_lag)
+		vmbd_agent_nominal(a);
 	switch (d.action) {
 	case VMBD_TS_STEP:
 		rc = step(a, &s, d.step_ns, 0, VMBD_AGENT_CAUSE_LOOP);

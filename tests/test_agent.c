@@ -462,6 +462,88 @@ static void test_loop_slews_and_learns(void **state)
 	assert_int_equal(due, VMBD_POLICY_NEVER);
 }
 
+/* Run the daemon's schedule for secs seconds of virtual time. */
+static void run_for(struct rig *r, int secs)
+{
+	int64_t end = vmbd_sim_now(r->sim) + (int64_t)secs * NS_PER_S;
+	int64_t now, wake;
+
+	while ((now = vmbd_sim_now(r->sim)) < end) {
+		assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, r->cmd,
+						 sizeof(r->cmd), now, &wake), 0);
+		vmbd_sim_advance_to(r->sim, wake > end ? end : wake);
+		if (r->n_ev > MAX_EVENTS - 4)
+			r->n_ev = 0;
+	}
+}
+
+/* A slewing loop whose slew becomes impossible (the host turns
+ * slewCorrection off, or stops reporting the interrupt lag) goes back to
+ * the nominal rate at its next sync, as open-vm-tools' TimeSyncDoSyncWork
+ * (TimeSyncSetSlewState(apparentErrorValid && slewCorrection)). The real
+ * Linux clock keeps a changed tick until told otherwise: left alone it
+ * would run fast or slow for ever, and the loop never steps back. */
+static void test_loop_without_slew_goes_nominal(void **state)
+{
+	struct rig *r = *state;
+	int how;
+
+	for (how = 0; how < 2; how++) {
+		vmbd_sim_init(r->sim);
+		assert_int_equal(vmbd_tclo_open(&r->tclo, &r->ctx, 0), 0);
+		assert_int_equal(vmbd_agent_init(&r->agent, &r->ctx, &r->clock,
+						 &r->clock, NULL), 0);
+		vmbd_agent_set_events(&r->agent, record, r);
+		vmbd_sim_guest_set_drift(r->sim, 200000);
+		push(r, "Set_Option synctime 1");
+		push(r, "Set_Option time.synchronize.tools.slewCorrection 1");
+		run_for(r, 10 * 60);
+		assert_true(r->agent.slewing);
+		assert_true(r->sim->guest_freq_ppb != 0);
+		if (how == 0)
+			push(r, "Set_Option time.synchronize.tools.slewCorrection 0");
+		else
+			assert_int_equal(vmbd_sim_set_command(
+				r->sim, VMBD_CMD_GETTIMEFULL_WITH_LAG, 0), 0);
+		run_for(r, 61);
+		assert_false(r->agent.slewing);
+		assert_int_equal(r->sim->guest_freq_ppb, 0);
+		assert_int_equal(r->sim->guest_slew_ns, 0);
+		assert_int_equal(r->agent.est.freq_ppb, 0);
+	}
+}
+
+/* A one-shot step while the loop slews cancels the offset still being
+ * slewed (it was measured before the step and would put the error back)
+ * and the estimator's history (the step is no rate), as a loop step does
+ * and as open-vm-tools' TimeSyncStepTime resets the slew. */
+static void test_one_shot_step_cancels_the_slew(void **state)
+{
+	struct rig *r = *state;
+	int64_t freq, off;
+
+	vmbd_sim_guest_set_drift(r->sim, 200000);
+	push(r, "Set_Option synctime 1");
+	push(r, "Set_Option time.synchronize.tools.slewCorrection 1");
+	run_for(r, 10 * 60);
+	assert_true(r->agent.slewing);
+	/* Guest 100 ms ahead: the next loop sync slews 50 ms back. */
+	vmbd_sim_guest_step(r->sim, 100 * NS_PER_MS);
+	vmbd_sim_advance_to(r->sim, r->agent.policy.next_due_ns);
+	assert_int_equal(vmbd_agent_tick(&r->agent, vmbd_sim_now(r->sim),
+					 NULL), 0);
+	assert_true(r->sim->guest_slew_ns < -40 * NS_PER_MS);
+	freq = r->sim->guest_freq_ppb;
+	push(r, "Time_Synchronize 1");
+	drain(r);
+	assert_int_equal(r->agent.stats.backward_steps, 1);
+	assert_int_equal(r->sim->guest_slew_ns, 0);
+	assert_int_equal(r->sim->guest_freq_ppb, freq);
+	assert_false(r->agent.est.have_last);
+	off = vmbd_sim_guest_now(r->sim) - vmbd_sim_host_now(r->sim);
+	assert_true(off > -NS_PER_MS && off < NS_PER_MS);
+}
+
 static void test_nominal_resets_the_clock(void **state)
 {
 	struct rig *r = *state;
@@ -552,6 +634,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_failure_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_external_clock_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_slews_and_learns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_without_slew_goes_nominal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_shot_step_cancels_the_slew, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nominal_resets_the_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_actions_reach_the_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_command_fills_result, setup, teardown),

@@ -191,14 +191,17 @@ VMBD_API int vmbd_agent_command(struct vmbd_agent *a, const char *cmd,
 
 /* Run the periodic loop if a sync is due at now_mono_ns; *next_due_ns
  * (may be NULL) gets when it is next due (VMBD_POLICY_NEVER when the loop
- * is not active). Returns 0, or the failed sync's error (already reported
- * as SYNC_FAILED; the loop goes on). */
+ * is not active). A loop sync that cannot slew (slewCorrection off, or
+ * the host gives no interrupt lag) first returns the clock to nominal.
+ * Returns 0, or the failed sync's error (already reported as SYNC_FAILED;
+ * the loop goes on). */
 VMBD_API int vmbd_agent_tick(struct vmbd_agent *a, int64_t now_mono_ns,
 			     int64_t *next_due_ns);
 
 /* A one-shot sync by the one-shot rule (timesync.h): step forward when
  * behind by more than the host's max lag, backward only if backward.
- * STOPCATCHUP follows a real step. Emits STEP, IN_SYNC or SYNC_FAILED with
+ * STOPCATCHUP follows a real step; a step while the loop slews cancels
+ * the offset still being slewed (the frequency stays). Emits STEP, IN_SYNC or SYNC_FAILED with
  * cause. Returns 0 or the error. */
 VMBD_API int vmbd_agent_sync_once(struct vmbd_agent *a, int backward,
 				  int cause);

@@ -35,7 +35,11 @@
  * Contract with the clock (clock.h vmbd_clock_slew(offset, period, freq)):
  * on SLEW apply slew_offset_ns over slew_period_ns and set the frequency
  * correction to freq_ppb; on a loop STEP, step then cancel the pending
- * offset but keep the frequency: slew(0, 0, freq_ppb). Call
+ * offset but keep the frequency: slew(0, 0, freq_ppb); on a one-shot STEP
+ * while the loop slews, the same (and clear the estimator's have_last);
+ * on a loop NONE (no slew possible: slew off, or no interrupt lag) go
+ * back to nominal, slew(0, 0, 0), and re-initialise the estimator, as
+ * open-vm-tools' TimeSyncSetSlewState does. Call
  * vmbd_ts_estimator_init() when the loop starts or stops (VMBD_ACT_LOOP_*
  * from the policy engine; open-vm-tools resets the clock rate to nominal
  * then) and pass the same estimator to every decision in between.
