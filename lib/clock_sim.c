@@ -34,12 +34,15 @@ static int sim_slew(void *arg, int64_t offset_ns, int64_t period_ns,
 	if (offset_ns != 0) {
 		if (mag >= period_ns / 10) {
 			rate = SIM_MAX_SLEW_PPB;
-		} else if (mag <= INT64_MAX / 1000000000) {
-			/* Rounded up so the slew is done within the period. */
+		} else if (mag <= (INT64_MAX - period_ns) / 1000000000) {
+			/* Rounded up so the slew is done within the period
+			 * (the bound keeps the rounding from overflowing). */
 			rate = (mag * 1000000000 + period_ns - 1) / period_ns;
 		} else {
-			/* Over 9.2 s yet under 10 %: the period is at least
-			 * 92 s, so whole seconds of it are within 1.1 %. */
+			/* Here mag * 10^9 + period > 2^63 with mag under 10 %
+			 * of the period: the period is at least 46 s, so its
+			 * whole seconds are within 2.2 %; the rate is rounded
+			 * up, never down. */
 			rate = mag / (period_ns / 1000000000) + 1;
 		}
 		if (rate < 1)

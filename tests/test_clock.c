@@ -435,6 +435,14 @@ static void test_sim_clock_drives_guest(void **state)
 	assert_int_equal(vmbd_sim_guest_now(&sim) - g0, 60 * SEC);
 	assert_int_equal(clk.steps, 1);
 	assert_int_equal(clk.slews, 5);
+
+	/* The loop's longest period (synctime.period 4294967295): 9 s over
+	 * it is 2.1 ppb, rounded up to 3 (the rounding must not overflow). */
+	assert_int_equal(vmbd_clock_slew(&clk, 9 * SEC,
+					 INT64_C(4294967295) * SEC, 0),
+			 VMBD_OK);
+	assert_int_equal(sim.guest_slew_rate_ppb, 3);
+	assert_int_equal(vmbd_clock_slew(&clk, 0, 0, 0), VMBD_OK);
 }
 
 /* Dry run over the simulator: reads the guest, never changes it. */
