@@ -17,14 +17,18 @@
  * unless CPUID says TCG and run.sh marked the environment as its guest, so
  * starting it by mistake on a developer machine does nothing.
  */
-#define _GNU_SOURCE /* sigsetjmp */
+#define _GNU_SOURCE /* sigsetjmp, ioperm */
 #include <cpuid.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <vmbackdoor/backdoor.h>
 #include <vmbackdoor/channel.h>
@@ -370,6 +374,96 @@ static int dump_raw_answers(struct probe *p)
 	return 0;
 }
 
+/*
+ * Port access belongs to a thread, not to the process: Linux ioperm()
+ * sets the calling thread's TSS I/O bitmap, which threads and processes
+ * created afterwards inherit and threads that already exist do not. TCG
+ * enforces the bitmap like a real CPU. So after vmbd_open() a thread made
+ * later can use the context and a thread made before faults. Run in a
+ * child that first drops the grant it inherited from this probe; the
+ * child's exit status says what happened.
+ */
+enum { GRANT_LATE_OK = 40, GRANT_EARLY_FAULT, GRANT_LATE_FAULT,
+       GRANT_EARLY_OK, GRANT_SETUP };
+
+static struct vmbd_ctx grant_ctx;
+static volatile sig_atomic_t grant_in_early; /* which thread may fault */
+static pthread_barrier_t grant_go;
+
+static void grant_on_fault(int sig)
+{
+	(void)sig;
+	_exit(grant_in_early ? GRANT_EARLY_FAULT : GRANT_LATE_FAULT);
+}
+
+static void *grant_call(void *arg)
+{
+	uint32_t version = 0, product = 0;
+
+	(void)arg;
+	return (void *)(intptr_t)vmbd_get_version(&grant_ctx, &version,
+						  &product);
+}
+
+static void *grant_early(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&grant_go);
+	return grant_call(NULL);
+}
+
+static int grant_child(void)
+{
+	pthread_t early, late;
+	void *rc;
+
+	signal(SIGSEGV, grant_on_fault);
+	if (ioperm(VMBD_PORT_LB, 4, 0) != 0 ||
+	    pthread_barrier_init(&grant_go, NULL, 2) != 0 ||
+	    pthread_create(&early, NULL, grant_early, NULL) != 0)
+		return GRANT_SETUP;
+	/* Grants this thread port access, then one GETVERSION. */
+	if (vmbd_open(&grant_ctx, VMBD_OPEN_FORCE, NULL) != VMBD_OK)
+		return GRANT_SETUP;
+	if (pthread_create(&late, NULL, grant_call, NULL) != 0 ||
+	    pthread_join(late, &rc) != 0 || rc != NULL)
+		return GRANT_SETUP;
+	grant_in_early = 1;
+	pthread_barrier_wait(&grant_go);
+	if (pthread_join(early, &rc) != 0)
+		return GRANT_SETUP;
+	return rc == NULL ? GRANT_EARLY_OK : GRANT_SETUP;
+}
+
+static int check_grant_per_thread(struct probe *p)
+{
+	int status = 0;
+	pid_t pid;
+
+	(void)p;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return fail(p, "fork failed");
+	if (pid == 0)
+		_exit(grant_child());
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return fail(p, "child did not exit (status %#x)", status);
+	switch (WEXITSTATUS(status)) {
+	case GRANT_EARLY_FAULT:
+		printf("INFO grant: a thread made after vmbd_open used the "
+		       "port, one made before faulted\n");
+		return 0;
+	case GRANT_EARLY_OK:
+		return fail(p, "a thread that existed before vmbd_open used "
+			       "the port: the grant reached it");
+	case GRANT_LATE_FAULT:
+		return fail(p, "a thread made after vmbd_open faulted");
+	default:
+		return fail(p, "child exit status %d", WEXITSTATUS(status));
+	}
+}
+
 struct check {
 	const char *name;
 	int (*run)(struct probe *p);
@@ -390,6 +484,7 @@ static const struct check checks[] = {
 	{"raw_unknown", check_raw_unknown, 1},
 	{"channel", check_channel, 1},
 	{"rpci", check_rpci, 1},
+	{"grant_per_thread", check_grant_per_thread, 0},
 	{"raw_dump", dump_raw_answers, 1},
 };
 

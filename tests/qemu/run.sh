@@ -34,7 +34,8 @@ readonly UUID=01234567-89ab-cdef-0011-223344556677
 # Checks the probe must report as PASS; a check that is missing from the
 # guest's output is a failure, so a probe that prints nothing cannot pass.
 readonly PROBE_CHECKS="guard detect open_unforced open getversion memsize uuid
-gethz vcpu_info unsupported host_time raw_unknown channel rpci"
+gethz vcpu_info unsupported host_time raw_unknown channel rpci
+grant_per_thread"
 
 here=$(cd "$(dirname "$0")" && pwd)
 probe= vmbd_time= work= cache=
