@@ -155,7 +155,7 @@ static void test_real_backends_per_architecture(void **state)
 #endif
 }
 
-/* ioperm only changes this process's I/O bitmap; no port is touched. */
+/* ioperm only changes this thread's I/O bitmap; no port is touched. */
 static void test_request_access(void **state)
 {
 	int rc = vmbd_io_request_access();

@@ -82,7 +82,9 @@ enum {
 
 /*
  * Detect, pick the backend for the detected method, request port access
- * (port method only), verify with GETVERSION (one backdoor call).
+ * (port method only; granted to the calling thread and the threads it
+ * creates afterwards, see vmbd_io_request_access()), verify with
+ * GETVERSION (one backdoor call).
  * ctx: zeroed or vmbd_ctx_init()ed; its log callback is kept and receives
  * the reasons below. On success ctx is bound to the real backend.
  * Returns VMBD_ENOTVMWARE (no backdoor instruction executed) when CPUID

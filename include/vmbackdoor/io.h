@@ -103,8 +103,13 @@ VMBD_API const struct vmbd_io_ops *vmbd_io_arm64(void);
  * never iopl, which opens every port). Executes no backdoor instruction. Returns 0,
  * VMBD_EPERM when refused (no CAP_SYS_RAWIO) or VMBD_ENOTSUP on platforms
  * without port I/O or without a narrow way to ask (non-Linux, or a Linux
- * kernel built without ioperm: ENOSYS). The grant is process-wide and
- * kept (it is the kernel's state, not the library's). */
+ * kernel built without ioperm: ENOSYS). The grant is the kernel's state, not
+ * the library's, and belongs to the calling thread: threads and processes
+ * it creates afterwards inherit it, threads that already exist do not
+ * (Linux ioperm(2)), and their port I/O faults (SIGSEGV) wherever the TSS
+ * I/O bitmap is enforced (QEMU vmport; checked in tests/qemu). Call it, or
+ * vmbd_open(), in the thread that makes the calls or before creating
+ * those threads. */
 VMBD_API int vmbd_io_request_access(void);
 
 /*

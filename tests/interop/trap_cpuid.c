@@ -270,8 +270,8 @@ void trap_cpuid_vmware(uint32_t leaf, uint32_t subleaf, uint32_t regs[4],
 		memcpy(&regs[2], "reVM", 4);
 		memcpy(&regs[3], "ware", 4);
 	} else if (leaf == 0x40000010) {
-		/* VMware's timing leaf. ecx holds feature bits; vmcall (bit 0)
-		 * and vmmcall (bit 1) stay clear so the program uses port I/O,
+		/* VMware's timing leaf. ecx holds feature bits; vmmcall (bit 0)
+		 * and vmcall (bit 1) stay clear so the program uses port I/O,
 		 * which is what this harness traps. */
 		regs[0] = tsc_khz;
 		regs[1] = bus_khz;
