@@ -6,7 +6,10 @@
  * mutable state. Every call works on caller-provided objects (a context, a
  * channel, a policy, a simulator). Calls on *different* objects may run
  * concurrently on any number of threads; calls on the *same* object must be
- * serialised by the caller (simplest: one context per thread).
+ * serialised by the caller (simplest: one context per thread). One piece of
+ * state is the kernel's and per thread: the port access vmbd_open() asks
+ * for reaches only the calling thread and threads it creates afterwards
+ * (see vmbd_io_request_access()).
  *
  * Memory rule: the library never allocates. Every struct is provided by the
  * caller, every buffer comes with an explicit size.
