@@ -383,17 +383,19 @@ static int dump_raw_answers(struct probe *p)
  * child that first drops the grant it inherited from this probe; the
  * child's exit status says what happened.
  */
-enum { GRANT_LATE_OK = 40, GRANT_EARLY_FAULT, GRANT_LATE_FAULT,
-       GRANT_EARLY_OK, GRANT_SETUP };
+
+/* The child's exit status: a fault exits GRANT_FAULT + the phase it hit. */
+enum { GRANT_OPEN = 1, GRANT_LATE, GRANT_EARLY };
+enum { GRANT_FAULT = 40, GRANT_EARLY_OK = 50, GRANT_SETUP };
 
 static struct vmbd_ctx grant_ctx;
-static volatile sig_atomic_t grant_in_early; /* which thread may fault */
+static volatile sig_atomic_t grant_phase;
 static pthread_barrier_t grant_go;
 
 static void grant_on_fault(int sig)
 {
 	(void)sig;
-	_exit(grant_in_early ? GRANT_EARLY_FAULT : GRANT_LATE_FAULT);
+	_exit(GRANT_FAULT + grant_phase);
 }
 
 static void *grant_call(void *arg)
@@ -423,12 +425,14 @@ static int grant_child(void)
 	    pthread_create(&early, NULL, grant_early, NULL) != 0)
 		return GRANT_SETUP;
 	/* Grants this thread port access, then one GETVERSION. */
+	grant_phase = GRANT_OPEN;
 	if (vmbd_open(&grant_ctx, VMBD_OPEN_FORCE, NULL) != VMBD_OK)
 		return GRANT_SETUP;
+	grant_phase = GRANT_LATE;
 	if (pthread_create(&late, NULL, grant_call, NULL) != 0 ||
 	    pthread_join(late, &rc) != 0 || rc != NULL)
 		return GRANT_SETUP;
-	grant_in_early = 1;
+	grant_phase = GRANT_EARLY;
 	pthread_barrier_wait(&grant_go);
 	if (pthread_join(early, &rc) != 0)
 		return GRANT_SETUP;
@@ -440,7 +444,6 @@ static int check_grant_per_thread(struct probe *p)
 	int status = 0;
 	pid_t pid;
 
-	(void)p;
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -450,15 +453,17 @@ static int check_grant_per_thread(struct probe *p)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return fail(p, "child did not exit (status %#x)", status);
 	switch (WEXITSTATUS(status)) {
-	case GRANT_EARLY_FAULT:
+	case GRANT_FAULT + GRANT_EARLY:
 		printf("INFO grant: a thread made after vmbd_open used the "
 		       "port, one made before faulted\n");
 		return 0;
 	case GRANT_EARLY_OK:
 		return fail(p, "a thread that existed before vmbd_open used "
 			       "the port: the grant reached it");
-	case GRANT_LATE_FAULT:
+	case GRANT_FAULT + GRANT_LATE:
 		return fail(p, "a thread made after vmbd_open faulted");
+	case GRANT_FAULT + GRANT_OPEN:
+		return fail(p, "the thread that called vmbd_open faulted");
 	default:
 		return fail(p, "child exit status %d", WEXITSTATUS(status));
 	}
