@@ -322,6 +322,26 @@ static void perform(struct vmbd_agent *a, struct vmbd_policy_result *res,
 	}
 }
 
+int vmbd_agent_set_local(struct vmbd_agent *a,
+			 const struct vmbd_policy_local *local,
+			 int64_t now_mono_ns)
+{
+	struct vmbd_policy_result res;
+	size_t i;
+	int rc;
+
+	if (a == NULL)
+		return VMBD_EINVAL;
+	rc = vmbd_policy_set_local(&a->policy, local, now_mono_ns, &res);
+	if (rc != VMBD_OK)
+		return rc;
+	/* LOOP_STOP / LOOP_START: the clock back to nominal, the loop's
+	 * first sync at once, as when the host starts or stops it. */
+	for (i = 0; i < res.n_actions; i++)
+		perform(a, &res, &res.actions[i]);
+	return VMBD_OK;
+}
+
 int vmbd_agent_command(struct vmbd_agent *a, const char *cmd, size_t len,
 		       int64_t now_mono_ns, struct vmbd_policy_result *res)
 {

@@ -556,6 +556,48 @@ static void test_nominal_resets_the_clock(void **state)
 	assert_int_equal(r->agent.slewing, 0);
 }
 
+/* A veto changed at run time stops a slewing loop and puts the clock back
+ * to nominal; lifting it restarts the host's loop, first sync at once. */
+static void test_set_local_at_run_time(void **state)
+{
+	struct rig *r = *state;
+	const struct vmbd_policy_local periodic_off = {0, 1, 0};
+	int64_t now, wake, due = 0;
+	uint64_t syncs;
+	int i;
+
+	assert_int_equal(vmbd_agent_set_local(NULL, NULL, 0), VMBD_EINVAL);
+	vmbd_sim_guest_set_drift(r->sim, 200000);
+	push(r, "Set_Option synctime 1");
+	push(r, "Set_Option time.synchronize.tools.slewCorrection 1");
+	drain(r);
+	for (i = 0; i < 5 * 60; i++) {
+		now = vmbd_sim_now(r->sim);
+		assert_int_equal(vmbd_agent_step(&r->agent, &r->tclo, r->cmd,
+						 sizeof(r->cmd), now, &wake), 0);
+		vmbd_sim_advance_to(r->sim, wake);
+	}
+	assert_true(r->agent.slewing);
+	assert_true(r->sim->guest_freq_ppb != 0);
+
+	r->n_ev = 0;
+	now = vmbd_sim_now(r->sim);
+	assert_int_equal(vmbd_agent_set_local(&r->agent, &periodic_off, now), 0);
+	assert_non_null(find(r, VMBD_AGENT_EV_LOOP_STOP, 0));
+	assert_int_equal(r->sim->guest_freq_ppb, 0);
+	assert_int_equal(r->agent.slewing, 0);
+	assert_int_equal(vmbd_agent_tick(&r->agent, now, &due), 0);
+	assert_int_equal(due, VMBD_POLICY_NEVER);
+
+	r->n_ev = 0;
+	syncs = r->agent.stats.syncs;
+	assert_int_equal(vmbd_agent_set_local(&r->agent, NULL, now), 0);
+	assert_non_null(find(r, VMBD_AGENT_EV_LOOP_START, 0));
+	assert_int_equal(vmbd_agent_tick(&r->agent, now, &due), 0);
+	assert_int_equal(r->agent.stats.syncs, syncs + 1); /* at once */
+	assert_true(due > now);
+}
+
 static void test_other_actions_reach_the_caller(void **state)
 {
 	struct rig *r = *state;
@@ -637,6 +679,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loop_without_slew_goes_nominal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_shot_step_cancels_the_slew, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nominal_resets_the_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_local_at_run_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_actions_reach_the_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_command_fills_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_once_local, setup, teardown),

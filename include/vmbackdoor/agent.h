@@ -180,6 +180,16 @@ VMBD_API void vmbd_agent_set_external_clock(struct vmbd_agent *a, int on);
 VMBD_API int vmbd_agent_set_poll_interval(struct vmbd_agent *a,
 					  int64_t idle_ns);
 
+/* Change the local veto at run time (the administrator's configuration
+ * was re-read) and carry out what it causes: a veto that stops a running
+ * loop returns the clock to nominal (LOOP_STOP event), lifting it lets the
+ * host's loop run again (LOOP_START, first sync due at now_mono_ns). Use
+ * this, not vmbd_policy_set_local() on the agent's policy, which would
+ * leave a slew in effect. VMBD_EINVAL for NULL a (local NULL = no veto). */
+VMBD_API int vmbd_agent_set_local(struct vmbd_agent *a,
+				  const struct vmbd_policy_local *local,
+				  int64_t now_mono_ns);
+
 /* Feed one host command: policy engine, then its actions in order (syncs,
  * loop start/stop, slew settings; the rest as ACTION events). The reply
  * is kept for the next poll and, if res is not NULL, copied there with
